@@ -1,0 +1,71 @@
+package rig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RepoRoot returns the module root (the directory holding go.mod), found
+// by walking up from the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("getwd: %w", err)
+	}
+	for i := 0; i < 64; i++ {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", fmt.Errorf("no go.mod above the working directory")
+}
+
+// BuildOurs builds one of this repository's commands ("ocpasswd",
+// "ocserv", "occtl", "ocserv-worker") with `go build -o DIR/NAME ./cmd/NAME`
+// into a fresh world-traversable directory removed at the end of the test,
+// and returns the binary's path. Go's build cache makes repeated builds
+// cheap. Build failures fail the test with the compiler output.
+//
+// For "ocserv" it also builds "ocserv-worker" next to it, because the main
+// process execs "<its path>-worker".
+func BuildOurs(t testing.TB, name string) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatalf("rig: %v", err)
+	}
+	dir, err := os.MkdirTemp("", Prefix+"-bin-")
+	if err != nil {
+		t.Fatalf("rig: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("rig: %v", err)
+	}
+	names := []string{name}
+	if name == "ocserv" {
+		names = append(names, "ocserv-worker")
+	}
+	for _, n := range names {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, n), "./cmd/"+n)
+		cmd.Dir = root
+		msg, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("rig: go build ./cmd/%s: %v\n%s", n, err, strings.TrimSpace(string(msg)))
+		}
+	}
+	return filepath.Join(dir, name)
+}
