@@ -1,0 +1,190 @@
+package config
+
+import "sort"
+
+// Scope says where an option may appear.
+type Scope uint8
+
+const (
+	// ScopeGlobal options are read in the global (default server) section.
+	ScopeGlobal Scope = 1 << iota
+	// ScopeVhost options may be overridden inside a [vhost:NAME] section.
+	ScopeVhost
+	// ScopePerUser options are accepted in config-per-user / config-per-group files.
+	ScopePerUser
+)
+
+// OptionInfo describes one configuration key (config.md §5).
+type OptionInfo struct {
+	Name       string
+	Multi      bool  // may be repeated; values accumulate
+	Scope      Scope // ScopeGlobal, ScopeGlobal|ScopeVhost, ...|ScopePerUser, or ScopePerUser alone
+	Reloadable bool  // false = read at start-up only (S in config.md)
+}
+
+const (
+	sG  = ScopeGlobal
+	sV  = ScopeGlobal | ScopeVhost
+	sU  = ScopeGlobal | ScopeVhost | ScopePerUser
+	sUo = ScopePerUser
+)
+
+var optionTable = []OptionInfo{
+	// 5.1
+	{"auth", true, sV, false},
+	{"enable-auth", true, sV, false},
+	{"acct", false, sV, false},
+	{"cert-user-oid", false, sV, true},
+	{"cert-group-oid", false, sV, true},
+	{"ca-cert", false, sV, false},
+	{"crl", false, sV, true},
+	{"select-group", true, sV, true},
+	{"default-select-group", false, sV, true},
+	{"auto-select-group", false, sV, true},
+	{"run-as-user", false, sG, false},
+	{"run-as-group", false, sG, false},
+	// 5.2
+	{"listen-host", false, sG, false},
+	{"udp-listen-host", false, sG, false},
+	{"listen-host-is-dyndns", false, sV, true},
+	{"listen-netns", false, sG, false},
+	{"listen-proxy-proto", false, sG, true},
+	{"tcp-port", false, sG, false},
+	{"udp-port", false, sG, false},
+	{"socket-file", false, sG, false},
+	{"occtl-socket-file", false, sG, false},
+	{"use-occtl", false, sG, true},
+	{"chroot-dir", false, sG, false},
+	{"pid-file", false, sG, false},
+	{"sec-mod-scale", false, sG, false},
+	{"server-stats-reset-time", false, sG, false},
+	{"isolate-workers", false, sG, true},
+	{"use-seccomp", false, sG, true},
+	{"use-utmp", false, sG, true},
+	{"use-dbus", false, sG, true},
+	{"session-control", false, sV, true},
+	{"listen-clear-file", false, sG, false},
+	{"debug-no-secmod-stats", false, sV, false},
+	{"log-level", false, sG, true},
+	{"connect-script", false, sG, true},
+	{"disconnect-script", false, sG, true},
+	{"host-update-script", false, sG, true},
+	// 5.3
+	{"server-cert", true, sV, false},
+	{"server-key", true, sV, false},
+	{"dh-params", false, sV, false},
+	{"pin-file", false, sV, false},
+	{"srk-pin-file", false, sV, false},
+	{"key-pin", false, sV, false},
+	{"srk-pin", false, sV, false},
+	{"ocsp-response", false, sV, true},
+	{"tls-priorities", false, sV, true},
+	{"cisco-client-compat", false, sV, true},
+	{"always-require-cert", false, sV, true},
+	{"dtls-legacy", false, sV, true},
+	{"dtls-psk", false, sG, true},
+	{"match-tls-dtls-ciphers", false, sV, true},
+	{"client-bypass-protocol", false, sV, true},
+	{"included-http-headers", true, sV, true},
+	{"rekey-time", false, sV, true},
+	{"rekey-method", false, sV, true},
+	// 5.4
+	{"max-clients", false, sG, true},
+	{"max-same-clients", false, sU, true},
+	{"rate-limit-ms", false, sG, true},
+	{"server-drain-ms", false, sG, true},
+	{"auth-timeout", false, sG, true},
+	{"idle-timeout", false, sU, true},
+	{"mobile-idle-timeout", false, sU, true},
+	{"session-timeout", false, sU, true},
+	{"cookie-timeout", false, sV, true},
+	{"persistent-cookies", false, sV, true},
+	{"deny-roaming", false, sU, true},
+	{"keepalive", false, sU, true},
+	{"dpd", false, sU, true},
+	{"mobile-dpd", false, sU, true},
+	{"switch-to-tcp-timeout", false, sV, true},
+	{"min-reauth-time", false, sG, true},
+	{"max-ban-score", false, sG, true},
+	{"ban-reset-time", false, sG, true},
+	{"ban-points-wrong-password", false, sG, true},
+	{"ban-points-connection", false, sG, true},
+	{"ban-points-kkdcp", false, sG, true},
+	{"rx-data-per-sec", false, sU, true},
+	{"tx-data-per-sec", false, sU, true},
+	{"stats-report-time", false, sU, true},
+	{"output-buffer", false, sV, true},
+	{"try-mtu-discovery", false, sG, true},
+	{"ping-leases", false, sG, true},
+	// 5.5
+	{"device", false, sG, true},
+	{"ipv4-network", false, sU, true},
+	{"ipv4-netmask", false, sU, true},
+	{"ipv6-network", false, sU, true},
+	{"ipv6-prefix", false, sV, true},
+	{"ipv6-subnet-prefix", false, sU, true},
+	{"predictable-ips", false, sV, true},
+	{"explicit-ipv4", false, sUo, true},
+	{"explicit-ipv6", false, sUo, true},
+	{"mtu", false, sU, true},
+	{"dns", true, sU, true},
+	{"ipv4-dns", true, sU, true},
+	{"ipv6-dns", true, sU, true},
+	{"nbns", true, sU, true},
+	{"ipv4-nbns", true, sU, true},
+	{"ipv6-nbns", true, sU, true},
+	{"default-domain", false, sV, true},
+	{"split-dns", true, sU, true},
+	{"tunnel-all-dns", false, sV, true},
+	{"tunnel_all_dns", false, sUo, true},
+	{"route", true, sU, true},
+	{"no-route", true, sU, true},
+	{"append-routes", false, sV, true},
+	{"iroute", true, sUo, true},
+	{"expose-iroutes", false, sV, true},
+	{"route-add-cmd", false, sG, true},
+	{"route-del-cmd", false, sG, true},
+	{"restrict-user-to-routes", false, sU, true},
+	{"restrict-user-to-ports", false, sU, true},
+	{"net-priority", false, sU, true},
+	{"cgroup", false, sU, true},
+	{"no-udp", false, sUo, true},
+	{"hostname", false, sUo, true},
+	// 5.6
+	{"config-per-user", false, sV, true},
+	{"config-per-group", false, sV, true},
+	{"default-user-config", false, sV, true},
+	{"default-group-config", false, sV, true},
+	// 5.7
+	{"banner", false, sV, true},
+	{"pre-login-banner", false, sV, true},
+	{"user-profile", false, sU, true},
+	{"custom-header", true, sV, true},
+	{"proxy-url", false, sV, true},
+	{"compression", false, sV, true},
+	{"compression-algo-priority", true, sG, true},
+	{"no-compress-limit", false, sV, true},
+	{"kkdcp", true, sV, true},
+}
+
+var optionIndex = func() map[string]OptionInfo {
+	m := make(map[string]OptionInfo, len(optionTable))
+	for _, o := range optionTable {
+		m[o.Name] = o
+	}
+	return m
+}()
+
+// LookupOption returns the metadata of the option called name (exact,
+// case-sensitive, as ocserv matches keys).
+func LookupOption(name string) (OptionInfo, bool) {
+	o, ok := optionIndex[name]
+	return o, ok
+}
+
+// AllOptions returns every known option, sorted by name.
+func AllOptions() []OptionInfo {
+	out := append([]OptionInfo(nil), optionTable...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
