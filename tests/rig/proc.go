@@ -109,3 +109,40 @@ func readFile(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
 }
+
+// Process is a background program started with Rig.Start.
+type Process struct {
+	p       *proc
+	LogPath string
+}
+
+// Start runs argv in namespace ns in the background (e.g. iperf3 -s,
+// tshark), output to r.Dir/NAME.log. The rig kills it at cleanup if it is
+// still running.
+func (r *Rig) Start(ns, name string, argv ...string) *Process {
+	r.T.Helper()
+	p, err := r.startProc(ns, argv, nil, r.Dir+"/"+name+".log", nil)
+	if err != nil {
+		r.T.Fatalf("rig: %v", err)
+	}
+	return &Process{p: p, LogPath: p.logPath}
+}
+
+// PID of the process.
+func (p *Process) PID() int { return p.p.pid() }
+
+// Running reports whether it is still running.
+func (p *Process) Running() bool { return !p.p.exited() }
+
+// ExitCode is its exit status once exited (else -1).
+func (p *Process) ExitCode() int { return p.p.exitCode() }
+
+// Wait waits up to d for it to exit.
+func (p *Process) Wait(d time.Duration) bool { return p.p.wait(d) }
+
+// Stop sends SIGTERM, waits up to d, then SIGKILLs; it reports whether the
+// process exited on SIGTERM.
+func (p *Process) Stop(d time.Duration) bool { return p.p.terminate(syscall.SIGTERM, d) }
+
+// Log is the process's output so far.
+func (p *Process) Log() string { return readFile(p.LogPath) }

@@ -418,7 +418,7 @@ func removeStale(t testing.TB) {
 
 func parseNSName(name string) (id string, ok bool) {
 	rest, ok := strings.CutPrefix(name, Prefix)
-	if !ok || len(rest) < 7+4 {
+	if !ok || len(rest) < 7+3 {
 		return "", false
 	}
 	id, suffix := rest[:7], rest[7:]
