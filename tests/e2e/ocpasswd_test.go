@@ -13,6 +13,7 @@ import (
 // right password logs in, a wrong one and a user locked with our -l are
 // refused, and the user logs in again after our -u.
 func TestOurOcpasswdFileWithRealOcserv(t *testing.T) {
+	rig.RequireRoot(t)
 	ours := rig.BuildOurs(t, "ocpasswd")
 	r := rig.New(t, rig.Options{Ocpasswd: ours})
 	r.AddUser("bob", "bob-pass-2", "admins", "users")

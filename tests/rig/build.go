@@ -45,7 +45,7 @@ func BuildOurs(t testing.TB, name string) string {
 	if err != nil {
 		t.Fatalf("rig: %v", err)
 	}
-	dir, err := os.MkdirTemp("", Prefix+"-bin-")
+	dir, err := os.MkdirTemp("", Prefix+procID()+"bin-")
 	if err != nil {
 		t.Fatalf("rig: %v", err)
 	}

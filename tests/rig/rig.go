@@ -29,6 +29,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,8 +112,7 @@ func New(t testing.TB, opt Options) *Rig {
 	removeStale(t)
 
 	n := rigCounter.Add(1)
-	id := fmt.Sprintf("%05s%02s", strconv.FormatInt(int64(os.Getpid()), 36), strconv.FormatInt(int64(n%1296), 36))
-	id = strings.ReplaceAll(id, " ", "0")
+	id := procID() + pad36(int64(n%1296), 2)
 	r := &Rig{T: t, ID: id, ServerNS: Prefix + id + "-srv", Ocpasswd: opt.Ocpasswd}
 
 	dir, err := os.MkdirTemp("", Prefix+id+"-")
@@ -387,24 +387,40 @@ func killNamespace(ns string) {
 	}
 }
 
+// procID is this process's PID in 5 base-36 digits: the part of every
+// name that tells whose it is.
+func procID() string { return pad36(int64(os.Getpid()), 5) }
+
+func pad36(n int64, width int) string {
+	s := strconv.FormatInt(n, 36)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}
+
+// ownerDead reports whether the 5 base-36 digits name a PID that is gone.
+func ownerDead(pid36 string) (int64, bool) {
+	pid, err := strconv.ParseInt(pid36, 36, 64)
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	err = syscall.Kill(int(pid), 0)
+	return pid, errors.Is(err, syscall.ESRCH)
+}
+
 // removeStale deletes namespaces named like this rig's (Prefix, 5 base-36
 // PID digits, 2 counter digits, "-srv" or "-cN") whose owner PID is gone.
 func removeStale(t testing.TB) {
-	entries, err := os.ReadDir("/run/netns")
-	if err != nil {
-		return
-	}
+	entries, _ := os.ReadDir("/run/netns")
 	for _, e := range entries {
 		name := e.Name()
 		id, ok := parseNSName(name)
 		if !ok {
 			continue
 		}
-		pid, err := strconv.ParseInt(id[:5], 36, 64)
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if err := syscall.Kill(int(pid), 0); err == nil || errors.Is(err, syscall.EPERM) {
+		pid, dead := ownerDead(id[:5])
+		if !dead {
 			continue // owner alive (or PID reused): leave it
 		}
 		killNamespace(name)
@@ -414,6 +430,40 @@ func removeStale(t testing.TB) {
 			t.Logf("rig: removed stale namespace %s left by dead PID %d", name, pid)
 		}
 	}
+	removeStaleDirs(t)
+}
+
+// removeStaleDirs deletes the rig's temp directories (Prefix + 5 base-36
+// PID digits + 2 counter digits or "bin", then "-") whose owner PID is gone.
+func removeStaleDirs(t testing.TB) {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), Prefix+"*-*"))
+	for _, m := range matches {
+		base := filepath.Base(m)
+		rest := strings.TrimPrefix(base, Prefix)
+		if len(rest) < 9 || !isBase36(rest[:5]) {
+			continue
+		}
+		if !(isBase36(rest[5:7]) && rest[7] == '-' || strings.HasPrefix(rest[5:], "bin-")) {
+			continue
+		}
+		if st, err := os.Lstat(m); err != nil || !st.IsDir() {
+			continue
+		}
+		if pid, dead := ownerDead(rest[:5]); dead {
+			if err := os.RemoveAll(m); err == nil {
+				t.Logf("rig: removed stale directory %s left by dead PID %d", m, pid)
+			}
+		}
+	}
+}
+
+func isBase36(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 func parseNSName(name string) (id string, ok bool) {
@@ -422,10 +472,8 @@ func parseNSName(name string) (id string, ok bool) {
 		return "", false
 	}
 	id, suffix := rest[:7], rest[7:]
-	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
-			return "", false
-		}
+	if !isBase36(id) {
+		return "", false
 	}
 	if suffix == "-srv" {
 		return id, true
