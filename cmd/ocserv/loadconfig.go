@@ -1,0 +1,31 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ocserv-go/ocserv/internal/config"
+)
+
+// loadConfig is the one place that calls the config package. It prints
+// Load's diagnostics on stderr and returns the exit code for a failure
+// (0 when cfg is usable).
+func loadConfig(path string, o options, stderr io.Writer) (*config.Config, int) {
+	cfg, err := config.Load(path, config.LoadOptions{Stderr: stderr, PidFile: o.PidFile})
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			if ce.Msg != "" {
+				fmt.Fprintln(stderr, ce.Msg)
+			}
+			if ce.ExitCode != 0 {
+				return nil, ce.ExitCode
+			}
+			return nil, 1
+		}
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return nil, 1
+	}
+	return cfg, 0
+}
