@@ -99,7 +99,7 @@ var rigCounter atomic.Uint32
 func New(t testing.TB, opt Options) *Rig {
 	t.Helper()
 	RequireRoot(t)
-	RequireProgram(t, "ip", Openconnect)
+	RequireProgram(t, "ip", "ss", "ping", Openconnect)
 	if opt.Clients <= 0 {
 		opt.Clients = 1
 	}
