@@ -34,13 +34,22 @@ func main() {
 				}
 				fh.Close()
 			}
+			// ocserv 1.1.6 exits 1 without a message when the CRL of a
+			// vhost that requests client certificates cannot be read.
+			if v.CertRequest != config.CertIgnore && v.CRL != "" {
+				if _, err := os.ReadFile(v.CRL); err != nil {
+					return &config.Error{Msg: "", ExitCode: 1}
+				}
+			}
 			return nil
 		},
 	})
 	if err != nil {
 		var e *config.Error
 		if errors.As(err, &e) {
-			fmt.Fprintln(os.Stderr, e.Msg)
+			if e.Msg != "" {
+				fmt.Fprintln(os.Stderr, e.Msg)
+			}
 			os.Exit(e.ExitCode)
 		}
 		fmt.Fprintln(os.Stderr, err)
