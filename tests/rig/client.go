@@ -182,15 +182,19 @@ func (r *Rig) Connect(opt ClientOptions) *Client {
 }
 
 // ConnectFail runs a client that is expected to fail (e.g. a wrong password)
-// and returns how it ended. A client that is still running at the timeout is
-// killed and reported with TimedOut. It does not fail the test itself.
+// and returns how it ended. If the tunnel comes up after all, the client is
+// stopped at once and TunnelUp reported; one still running at the timeout
+// is stopped and reported with TimedOut. It does not fail the test itself.
 func (r *Rig) ConnectFail(opt ClientOptions) *Result {
 	r.T.Helper()
 	c := r.StartClient(opt)
 	res := &Result{}
-	if !c.p.wait(timeoutOr(opt.Timeout, 20*time.Second)) {
+	// Stop as soon as it exits or (unexpectedly) brings the tunnel up.
+	if !WaitFor(timeoutOr(opt.Timeout, 20*time.Second), func() bool { return c.p.exited() || c.Up() }) {
 		res.TimedOut = true
-		c.p.terminate(syscall.SIGTERM, 3*time.Second)
+	}
+	if !c.p.exited() {
+		c.p.terminate(syscall.SIGTERM, 5*time.Second)
 	}
 	res.ExitCode = c.p.exitCode()
 	res.Output = c.Log()

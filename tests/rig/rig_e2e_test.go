@@ -104,3 +104,29 @@ func TestRigParallelECDSAAndClientCert(t *testing.T) {
 		}
 	})
 }
+
+// TestRigServerThatExits checks that a server refusing its configuration
+// is seen to exit (the real ocserv rejects route = 0.0.0.0/0) and that
+// ConnectFail reports a tunnel that comes up when it should not have.
+func TestRigServerThatExits(t *testing.T) {
+	rig.RequireRoot(t)
+	r := rig.New(t, rig.Options{})
+	bad := r.StartServer(r.NewConfig().Set("route", "0.0.0.0/0"), rig.ServerOptions{NoWait: true})
+	if !bad.WaitExit(10 * time.Second) {
+		t.Fatalf("server with route = 0.0.0.0/0 still running:\n%s", bad.Log())
+	}
+	if bad.ExitCode() == 0 {
+		t.Errorf("exit code 0, log:\n%s", bad.Log())
+	}
+	if err := bad.WaitReady(time.Second); err == nil || !strings.Contains(err.Error(), "exited") {
+		t.Errorf("WaitReady on an exited server: %v", err)
+	}
+
+	r.AddUser("frank", "pw")
+	r.StartServer(r.NewConfig(), rig.ServerOptions{})
+	start := time.Now()
+	res := r.ConnectFail(rig.ClientOptions{User: "frank", Password: "pw", NoDTLS: true})
+	if !res.TunnelUp || res.TimedOut || time.Since(start) > 10*time.Second {
+		t.Errorf("ConnectFail with a right password: %+v after %v", res, time.Since(start))
+	}
+}
