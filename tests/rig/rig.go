@@ -203,7 +203,7 @@ func RequireProgram(t testing.TB, names ...string) {
 	}
 }
 
-// Client returns link i (0-based), failing the test if it does not exist.
+// Link returns link i (0-based), failing the test if it does not exist.
 func (r *Rig) Link(i int) Link {
 	r.T.Helper()
 	if i < 0 || i >= len(r.Links) {
