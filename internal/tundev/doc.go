@@ -39,6 +39,23 @@
 // is usable at once instead of being "tentative" for the first second of
 // the session.
 //
+// # Use
+//
+// main, per session (after the IP leases):
+//
+//	f, name, err := tundev.Create(cfg.Device, tundev.Owner{UID: uid, GID: gid})
+//	res, err := tundev.Configure(name, tundev.Config{LocalIPv4: l4, PeerIPv4: r4,
+//		LocalIPv6: l6, PeerIPv6: netip.PrefixFrom(r6, subnetPrefix)})
+//	// res.IPv6Err != nil: drop the IPv6 lease, carry on with IPv4.
+//	// send int(f.Fd()) with AUTH_COOKIE_REP (SCM_RIGHTS), then f.Close()
+//	// later, on CMD_TUN_MTU: tundev.SetMTU(name, mtu)
+//
+// worker:
+//
+//	dev, err := tundev.NewDevice(fdFromMain)
+//	n, err := dev.ReadPacket(buf) // one IP packet → CSTP/DTLS
+//	err = dev.WritePacket(pkt)    // one IP packet from the client
+//
 // # Namespaces
 //
 // A tun device is created in the network namespace of the thread that opens
