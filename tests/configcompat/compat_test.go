@@ -289,6 +289,11 @@ func cases() []tcase {
 		{name: "long-line", conf: base + "banner = " + strings.Repeat("y", 2100) + "\n"},
 		{name: "crl-missing-with-cert-auth", conf: base + "auth = certificate\ncert-user-oid = 2.5.4.3\nca-cert = @DIR@/ca.pem\ncrl = @DIR@/nonexistent.crl\n", mode: errorsOnly,
 			knownDiff: "cmd/ocserv: with certificate auth an unreadable crl makes ocserv -t exit 1 without a message"},
+		{name: "vhost-canonicalized", conf: base + "[vhost: www.Example.COM ]\nbanner = x\n[vhost:www.Example.COM]\nauth = \"plain[passwd=/x]\"\nserver-cert = @DIR@/cert.pem\nserver-key = @DIR@/key.pem\nipv4-network = 10.0.0.0/8\n"},
+		{name: "quotes-only-values", conf: base + "dns = \"\"\nbanner = \" \"\ndefault-domain = \"\n"},
+		{name: "empty-ipv6-network", conf: base + "ipv6-network =\n"},
+		{name: "ipv4-network-bad-prefix", conf: base + "ipv4-netmask = 255.0.0.0\nipv4-network = 10.0.0.0/40\n"},
+		{name: "pam-gid-min-negative", conf: strings.Replace(base, "plain[passwd=@DIR@/passwd]", "pam[gid-min=-5]", 1)},
 		{name: "bom", conf: "\xEF\xBB\xBF" + base},
 		{name: "legacy-radius-groupconfig", conf: strings.Replace(base, "plain[passwd=@DIR@/passwd]", "radius[@DIR@/radcli.conf,groupconfig]", 1), legacyRadius: true},
 	}
