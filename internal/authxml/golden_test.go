@@ -12,8 +12,8 @@ import (
 const certSHA1 = "D4AFC5D358921060F1590D008D3A7240E49D806C"
 
 var (
-	testSID = [httpwire.SIDLen]byte{0x00, 0xd5, 0x6f, 0x9b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
-	labGroups = []SelectGroup{{Name: "staff"}, {Name: "admins", Friendly: "Administrators"}}
+	testSID    = [httpwire.SIDLen]byte{0x00, 0xd5, 0x6f, 0x9b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
+	labGroups  = []SelectGroup{{Name: "staff"}, {Name: "admins", Friendly: "Administrators"}}
 	labProfile = &Profile{File: "/tmp/axlab/profile.xml", SHA1Hex: "44D167BCF950F3D9CB4E7079E15AD32469ABC8EC"}
 )
 
