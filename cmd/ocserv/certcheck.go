@@ -10,86 +10,77 @@ import (
 	"github.com/ocserv-go/ocserv/internal/keys"
 )
 
-// checkFiles does with the files named in a loaded configuration what
-// ocserv 1.1.6's main does before it starts (and with -t):
+// checkVhostFiles does with the files named by one vhost what ocserv
+// 1.1.6's main does when it loads a configuration (and so with -t); it is
+// config.LoadOptions.LoadFiles, so its messages come at the same point as
+// ocserv's:
 //
-//   - dh-params, ocsp-response and every server-cert file must open
-//     ("error: cannot open file PATH"); a missing ocsp-response is reported
-//     but is not fatal, the others are;
-//   - every server-cert file must hold PEM certificates.
+//   - dh-params and every server-cert file must open ("error: cannot open
+//     file PATH"); a missing ocsp-response is reported but is not fatal;
+//   - every server-cert file must hold PEM certificates;
+//   - with client certificates requested, the crl file must be readable
+//     (ocserv exits 1 here without a message; we name the file).
 //
-// ocserv's main never reads the private keys (sec-mod does, when the server
-// starts), so `ocserv -t` accepts a missing, unreadable or mismatched key.
-// We load them anyway and report problems as warnings, without changing the
-// exit status, so that scripts see the same result as with ocserv. ca-cert is
-// treated the same way.
-//
-// It reports whether the configuration may be used.
-func checkFiles(cfg *config.Config, w io.Writer) bool {
-	ok := true
+// Beyond ocserv: ocserv's main never reads the private keys, so its -t
+// accepts a missing, unreadable or mismatched server-key and the server then
+// fails every handshake. We load each key (with key-pin / pin-file) and
+// check that it matches its certificate, and refuse the configuration when
+// it does not (docs/compat.md). ca-cert problems are warnings, as ocserv -t
+// accepts them.
+func checkVhostFiles(v *config.Vhost, w io.Writer) error {
+	fail := func(msg string) error { return &config.Error{Msg: msg, ExitCode: 1} }
 	canOpen := func(path string) bool {
 		f, err := os.Open(path)
 		if err != nil {
-			fmt.Fprintf(w, "error: cannot open file %s\n", path)
 			return false
 		}
 		f.Close()
 		return true
 	}
-	for _, v := range cfg.Vhosts {
-		if v.DHParams != "" && !canOpen(v.DHParams) {
-			ok = false
-		}
-		if v.OCSPResponse != "" {
-			canOpen(v.OCSPResponse)
-		}
-		for _, c := range v.ServerCerts {
-			if !keys.IsURL(c) && !canOpen(c) {
-				ok = false
-			}
-		}
+	if v.DHParams != "" && !canOpen(v.DHParams) {
+		return fail("error: cannot open file " + v.DHParams)
 	}
-	if !ok {
-		return false
+	if v.OCSPResponse != "" && !canOpen(v.OCSPResponse) {
+		fmt.Fprintf(w, "error: cannot open file %s\n", v.OCSPResponse)
+	}
+	for _, c := range v.ServerCerts {
+		if !keys.IsURL(c) && !canOpen(c) {
+			return fail("error: cannot open file " + c)
+		}
 	}
 
-	for _, v := range cfg.Vhosts {
-		leafs := make([]*x509.Certificate, len(v.ServerCerts))
-		vhostOK := true
-		for i, c := range v.ServerCerts {
-			chain, err := keys.LoadCertificates(c)
-			if err != nil {
-				fmt.Fprintf(w, "error: %s%v\n", vhostLabel(v), err)
-				vhostOK = false
-				continue
-			}
-			leafs[i] = chain[0]
+	leafs := make([]*x509.Certificate, len(v.ServerCerts))
+	for i, c := range v.ServerCerts {
+		chain, err := keys.LoadCertificates(c)
+		if err != nil {
+			return fail(fmt.Sprintf("error: %s%v", vhostLabel(v), err))
 		}
-		if !vhostOK {
-			ok = false
-			continue
+		leafs[i] = chain[0]
+	}
+	pin := keys.PIN{Value: v.KeyPin, File: v.PinFile}
+	for i, k := range v.ServerKeys {
+		if i >= len(leafs) {
+			break // the config check already refused unequal counts
 		}
-		pin := keys.PIN{Value: v.KeyPin, File: v.PinFile}
-		for i, k := range v.ServerKeys {
-			if i >= len(leafs) {
-				break // the config check already refused unequal counts
-			}
-			key, err := keys.LoadPrivateKey(k, pin)
-			if err != nil {
-				fmt.Fprintf(w, "warning: %s%v; the server will not start with this key\n", vhostLabel(v), err)
-				continue
-			}
-			if err := keys.Match(leafs[i], key); err != nil {
-				fmt.Fprintf(w, "warning: %sserver-key %s does not match server-cert %s: %v\n", vhostLabel(v), k, v.ServerCerts[i], err)
-			}
+		key, err := keys.LoadPrivateKey(k, pin)
+		if err != nil {
+			return fail(fmt.Sprintf("error: %s%v", vhostLabel(v), err))
 		}
-		if v.CACert != "" {
-			if _, err := keys.LoadCertificates(v.CACert); err != nil {
-				fmt.Fprintf(w, "warning: %sca-cert: %v\n", vhostLabel(v), err)
-			}
+		if err := keys.Match(leafs[i], key); err != nil {
+			return fail(fmt.Sprintf("error: %sserver-key %s does not match server-cert %s", vhostLabel(v), k, v.ServerCerts[i]))
 		}
 	}
-	return ok
+	if v.CACert != "" {
+		if _, err := keys.LoadCertificates(v.CACert); err != nil {
+			fmt.Fprintf(w, "warning: %sca-cert: %v\n", vhostLabel(v), err)
+		}
+	}
+	if v.CertRequest != config.CertIgnore && v.CRL != "" {
+		if _, err := os.ReadFile(v.CRL); err != nil {
+			return fail(fmt.Sprintf("error: %scannot load crl: %v", vhostLabel(v), err))
+		}
+	}
+	return nil
 }
 
 // vhostLabel is ocserv's "vhost:NAME: " message prefix; empty for the

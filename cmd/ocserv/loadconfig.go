@@ -9,10 +9,15 @@ import (
 )
 
 // loadConfig is the one place that calls the config package. It prints
-// Load's diagnostics on stderr and returns the exit code for a failure
+// Load's diagnostics on stderr, checks each vhost's certificate and key
+// files as they are loaded (checkVhostFiles), and returns the exit code for a failure
 // (0 when cfg is usable).
 func loadConfig(path string, o options, stderr io.Writer) (*config.Config, int) {
-	cfg, err := config.Load(path, config.LoadOptions{Stderr: stderr, PidFile: o.PidFile})
+	cfg, err := config.Load(path, config.LoadOptions{
+		Stderr:    stderr,
+		PidFile:   o.PidFile,
+		LoadFiles: func(v *config.Vhost) error { return checkVhostFiles(v, stderr) },
+	})
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {

@@ -61,12 +61,9 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 
-	cfg, code := loadConfig(path, o, stderr)
+	_, code := loadConfig(path, o, stderr)
 	if code != 0 {
 		return code
-	}
-	if !checkFiles(cfg, stderr) {
-		return 1
 	}
 	if o.TestConfig {
 		return 0

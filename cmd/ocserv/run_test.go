@@ -100,7 +100,7 @@ func TestEncryptedKeyWithPin(t *testing.T) {
 	tests := []struct {
 		name    string
 		pinLine func(dir string) string
-		warn    bool
+		refuse  bool // -t must refuse the key with an error
 	}{
 		{"key-pin", func(string) string { return "key-pin = 1234\n" }, false},
 		{"pin-file", func(dir string) string {
@@ -119,11 +119,16 @@ func TestEncryptedKeyWithPin(t *testing.T) {
 				return fmt.Sprintf("server-cert = %s\nserver-key = %s\n%s", cert, encrypt(dir, key, "1234"), tt.pinLine(dir))
 			})
 			var buf bytes.Buffer
-			if code := run([]string{"ocserv", "-t", "-c", conf}, &buf); code != 0 {
-				t.Fatalf("exit %d; stderr:\n%s", code, buf.String())
+			code := run([]string{"ocserv", "-t", "-c", conf}, &buf)
+			wantCode := 0
+			if tt.refuse {
+				wantCode = 1
 			}
-			if got := strings.Contains(buf.String(), "warning: "); got != tt.warn {
-				t.Errorf("warning printed = %v, want %v; stderr:\n%s", got, tt.warn, buf.String())
+			if code != wantCode {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, wantCode, buf.String())
+			}
+			if got := strings.Contains(buf.String(), "error: loading private key"); got != tt.refuse {
+				t.Errorf("key error printed = %v, want %v; stderr:\n%s", got, tt.refuse, buf.String())
 			}
 		})
 	}
