@@ -1,0 +1,23 @@
+// Package signer performs the server's private-key operations for a
+// worker without the worker ever holding the key (architecture.md §6).
+//
+// It has two halves:
+//
+//   - Remote runs in the worker process. It implements crypto.Signer and
+//     crypto.Decrypter for a certificate's public key and forwards each
+//     operation to sec-mod as a CMD_SEC_SIGN / CMD_SEC_SIGN_HASH /
+//     CMD_SEC_SIGN_DATA / CMD_SEC_DECRYPT request, over a new Unix
+//     connection per request (as ocserv does), bounded by a timeout. Put it
+//     in tls.Certificate.PrivateKey.
+//   - Handle (and ServeConn) runs in sec-mod. Given the loaded keys it
+//     validates a request (key index, vhost, hash, padding, input length)
+//     and performs it with the real crypto.Signer.
+//
+// The package touches only the sec-mod socket (worker side) or the
+// connection and keys it is handed (sec-mod side). It never reads key
+// files: the worker is built with CGO_ENABLED=0 and must not link key
+// loading, which lives in internal/keys and is used by sec-mod only.
+//
+// It mirrors ocserv's src/tlslib.c (the GnuTLS external-key callbacks in
+// the worker) and src/sec-mod.c (the key-operation handlers).
+package signer
