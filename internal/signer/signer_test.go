@@ -415,22 +415,26 @@ func TestSecmodSilentTimesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	held := make(chan *net.UnixConn, 4)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
+		var held []*net.UnixConn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
 		for i := 0; i < 4; i++ {
 			c, err := ln.AcceptUnix()
 			if err != nil {
 				return
 			}
-			held <- c // accept, read nothing, answer nothing
+			held = append(held, c) // accept, read nothing, answer nothing
 		}
 	}()
 	defer func() {
-		close(held)
-		for c := range held {
-			c.Close()
-		}
+		ln.Close()
+		<-done
 	}()
 	if DefaultTimeout != 10*time.Second {
 		t.Errorf("DefaultTimeout = %v, want 10s", DefaultTimeout)
