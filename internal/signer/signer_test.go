@@ -38,8 +38,11 @@ var (
 	caCert   *x509.Certificate
 )
 
+// testKeys generates the test keys once; t may be nil (fuzz set-up).
 func testKeys(t *testing.T) {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	keysOnce.Do(func() {
 		var err error
 		if rsaKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
