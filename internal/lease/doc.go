@@ -1,0 +1,15 @@
+// Package lease hands out the VPN addresses of sessions: the IPv4 and
+// IPv6 pools, the lease table that keeps two live sessions from sharing an
+// address, and ocserv's "predictable IPs" choice.
+//
+// It runs in the main process (ocserv's main), which owns every lease; it
+// touches no network state itself: the tun device is configured by the
+// caller and the optional ping-leases check goes through the Pinger
+// interface. It mirrors ocserv's src/ip-lease.c (pool walk, steal on
+// cookie reuse) and the seed made in src/sec-mod-auth.c (lookup3
+// hashlittle of the user name, src/ccan/hash).
+//
+// The address choice reproduces ocserv 1.1.6 exactly for the deterministic
+// tries; testdata/ocserv-1.1.6-leases.txt holds addresses observed from the
+// real server (testdata/capture.sh) and the tests reproduce them.
+package lease
