@@ -3,8 +3,9 @@
 //
 // It has two halves:
 //
-//   - Remote runs in the worker process. It implements crypto.Signer and
-//     crypto.Decrypter for a certificate's public key and forwards each
+//   - New (Remote, RemoteRSA) runs in the worker process. It gives a
+//     crypto.Signer for a certificate's public key (for RSA keys also a
+//     crypto.Decrypter, for TLS RSA key exchange) and forwards each
 //     operation to sec-mod as a CMD_SEC_SIGN / CMD_SEC_SIGN_HASH /
 //     CMD_SEC_SIGN_DATA / CMD_SEC_DECRYPT request, over a new Unix
 //     connection per request (as ocserv does), bounded by a timeout. Put it
