@@ -1,0 +1,241 @@
+package secmod
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+	"github.com/ocserv-go/ocserv/internal/lease"
+)
+
+func failedSession() *ipcpb.SecmSessionReply {
+	return &ipcpb.SecmSessionReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}
+}
+
+// sessionOpen handles CMD_SECM_SESSION_OPEN (handle_sec_auth_session_open).
+func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply {
+	if len(req.GetSid()) != SIDSize {
+		s.log.Errorf("auth session open but with illegal sid size (%d)!", len(req.GetSid()))
+		return failedSession()
+	}
+	e := s.store.find(req.GetSid())
+	if e == nil {
+		s.log.Infof("session open but with non-existing SID: %s!", base64.StdEncoding.EncodeToString(req.GetSid()))
+		return failedSession()
+	}
+	now := s.now()
+	cfg := s.config()
+
+	s.store.mu.Lock()
+	status, user, group, vname := e.status, e.username, e.groupname, e.vhost
+	inUse, exptime, firstOpen := e.inUse, e.exptime, e.firstOpen
+	s.store.mu.Unlock()
+
+	if status != StatusCompleted {
+		s.log.Errorf("session open received in unauthenticated client %s (session: %s)!", user, e.psid())
+		return failedSession()
+	}
+	if inUse == 0 && now.After(exptime) {
+		s.log.Errorf("session expired; denied session for user '%s' (session: %s)", user, e.psid())
+		s.store.mu.Lock()
+		e.status = StatusFailed
+		s.store.mu.Unlock()
+		return failedSession()
+	}
+	v := cfg.FindVhost(vname)
+	ss, err := config.SessionConfig(v, user, group, s.log.Infof)
+	if err != nil {
+		s.log.Errorf("error reading additional configuration for '%s' (session: %s): %v", user, e.psid(), err)
+		return failedSession()
+	}
+	if ss.SessionTimeout > 0 && !firstOpen.IsZero() && !now.Before(firstOpen.Add(time.Duration(ss.SessionTimeout)*time.Second)) {
+		s.log.Infof("session timeout reached; denied session for user '%s' (session: %s)", user, e.psid())
+		return failedSession()
+	}
+
+	var seed lease.Seed
+	if v.PredictableIPs {
+		seed = lease.PredictableSeed(user)
+	} else {
+		seed = lease.RandomSeed()
+	}
+
+	s.store.mu.Lock()
+	if req.Ipv4 != nil {
+		e.ipv4 = req.GetIpv4()
+	}
+	if req.Ipv6 != nil {
+		e.ipv6 = req.GetIpv6()
+	}
+	rep := &ipcpb.SecmSessionReply{
+		Reply:          ipcpb.AuthRep_AUTH_OK.Enum(),
+		Config:         groupConfig(ss),
+		Username:       proto.String(e.username),
+		Groupname:      proto.String(e.groupname),
+		Ip:             proto.String(e.remoteIP),
+		Ipv4Seed:       proto.Uint32(binary.LittleEndian.Uint32(seed[:])),
+		Sid:            append([]byte(nil), e.sid[:]...),
+		TlsAuthOk:      proto.Bool(e.tlsAuthOK),
+		Vhost:          proto.String(e.vhost),
+		UserAgent:      proto.String(e.userAgent),
+		DevicePlatform: proto.String(e.devPlatform),
+		DeviceType:     proto.String(e.devType),
+	}
+	if e.inUse == 0 {
+		e.disconReason = 0
+	}
+	if e.firstOpen.IsZero() {
+		e.firstOpen = now
+	}
+	e.sessionOpen = true
+	e.inUse++
+	e.exptime = now.Add(cookieLife(v.CookieTimeout))
+	s.store.mu.Unlock()
+	s.log.Infof("initiating session for user '%s' (session: %s)", user, e.psid())
+	return rep
+}
+
+// sessionClose handles CMD_SECM_SESSION_CLOSE (handle_sec_auth_session_close
+// and expire_client_entry). The reply carries this session's counters (the
+// larger of main's and the worker's reports) and the disconnect reason the
+// worker reported.
+func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
+	rep := &ipcpb.CliStats{}
+	if len(req.GetSid()) != SIDSize {
+		s.log.Errorf("auth session close but with illegal sid size (%d)!", len(req.GetSid()))
+		return rep
+	}
+	e := s.store.find(req.GetSid())
+	if e == nil {
+		s.log.Infof("session close but with non-existing SID: %s", base64.StdEncoding.EncodeToString(req.GetSid()))
+		return rep
+	}
+	now := s.now()
+	cfg := s.config()
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if e.status < StatusCompleted {
+		s.log.Debugf("session close received in unauthenticated client %s (session: %s)!", e.username, e.psid())
+		return rep
+	}
+	if req.GetUptime() > e.stats.uptime {
+		e.stats.uptime = req.GetUptime()
+	}
+	if req.GetBytesIn() > e.stats.bytesIn {
+		e.stats.bytesIn = req.GetBytesIn()
+	}
+	if req.GetBytesOut() > e.stats.bytesOut {
+		e.stats.bytesOut = req.GetBytesOut()
+	}
+	if req.GetServerDisconnected() {
+		e.disconReason = ReasonServerDisconnect
+	}
+	rep.BytesIn = proto.Uint64(e.stats.bytesIn)
+	rep.BytesOut = proto.Uint64(e.stats.bytesOut)
+	rep.Uptime = proto.Uint32(e.stats.uptime)
+	rep.Sid = append([]byte(nil), e.sid[:]...)
+	rep.DisconReason = proto.Uint32(e.disconReason)
+	rep.SecmodClientEntries = proto.Uint32(uint32(len(s.store.entries)))
+	rep.SecmodTlsdbEntries = proto.Uint32(0)
+
+	e.saved.bytesIn += e.stats.bytesIn
+	e.saved.bytesOut += e.stats.bytesOut
+	e.saved.uptime += e.stats.uptime
+	e.stats = stats{}
+
+	if e.inUse > 0 {
+		e.inUse--
+	}
+	if e.inUse > 0 {
+		return rep
+	}
+	v := cfg.FindVhost(e.vhost)
+	r := e.disconReason
+	switch {
+	case !v.PersistentCookies && (r == ReasonUserDisconnect || r == ReasonServerDisconnect || r == ReasonSessionTimeout):
+		s.log.Infof("invalidating session of user '%s' (session: %s)", e.username, e.psid())
+		s.store.delLocked(e)
+	case r == ReasonUserDisconnect:
+		if min := now.Add(AuthSlack); e.exptime.Before(min) {
+			e.exptime = min
+		}
+		s.log.Infof("temporarily closing session for %s (session: %s)", e.username, e.psid())
+	default:
+		e.exptime = now.Add(cookieLife(v.CookieTimeout))
+		s.log.Infof("temporarily closing session for %s (session: %s)", e.username, e.psid())
+	}
+	return rep
+}
+
+// cliStats handles a worker's CMD_SEC_CLI_STATS (handle_sec_auth_stats_cmd):
+// counters only grow; a non-zero discon_reason is kept for the session close.
+func (s *Server) cliStats(req *ipcpb.CliStats) {
+	if len(req.GetSid()) != SIDSize {
+		s.log.Errorf("auth session stats but with illegal sid size (%d)!", len(req.GetSid()))
+		return
+	}
+	e := s.store.find(req.GetSid())
+	if e == nil {
+		s.log.Infof("session stats but with non-existing SID: %s", base64.StdEncoding.EncodeToString(req.GetSid()))
+		return
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if e.status != StatusCompleted {
+		s.log.Errorf("session stats received in unauthenticated client %s (session: %s)!", e.username, e.psid())
+		return
+	}
+	if req.GetBytesIn() > e.stats.bytesIn {
+		e.stats.bytesIn = req.GetBytesIn()
+	}
+	if req.GetBytesOut() > e.stats.bytesOut {
+		e.stats.bytesOut = req.GetBytesOut()
+	}
+	if req.GetUptime() > e.stats.uptime {
+		e.stats.uptime = req.GetUptime()
+	}
+	if req.GetDisconReason() != 0 {
+		e.disconReason = req.GetDisconReason()
+	}
+	if req.RemoteIp != nil {
+		e.remoteIP = req.GetRemoteIp()
+	}
+	if req.Ipv4 != nil {
+		e.ipv4 = req.GetIpv4()
+	}
+	if req.Ipv6 != nil {
+		e.ipv6 = req.GetIpv6()
+	}
+}
+
+// listCookies answers CMD_SECM_LIST_COOKIES (occtl show cookies).
+func (s *Server) listCookies() *ipcpb.SecmListCookiesReply {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	rep := &ipcpb.SecmListCookiesReply{}
+	for _, e := range s.store.entries {
+		var exp uint64
+		if e.inUse == 0 {
+			exp = uint64(e.exptime.Unix())
+		}
+		rep.Cookies = append(rep.Cookies, &ipcpb.CookieInt{
+			SafeId:        []byte(e.safeID),
+			SessionIsOpen: proto.Bool(e.sessionOpen),
+			TlsAuthOk:     proto.Bool(e.tlsAuthOK),
+			Created:       proto.Uint64(uint64(e.created.Unix())),
+			Username:      proto.String(e.username),
+			Groupname:     proto.String(e.groupname),
+			UserAgent:     proto.String(e.userAgent),
+			RemoteIp:      proto.String(e.remoteIP),
+			Expires:       proto.Uint64(exp),
+			Status:        proto.Uint32(uint32(e.status)),
+			InUse:         proto.Uint32(uint32(e.inUse)),
+			Vhost:         proto.String(e.vhost),
+		})
+	}
+	return rep
+}

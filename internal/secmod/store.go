@@ -1,0 +1,169 @@
+package secmod
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ocserv-go/ocserv/internal/auth"
+)
+
+// SIDSize is the size of a session id (= cookie), ocserv's SID_SIZE.
+const SIDSize = 32
+
+// AuthSlack is ocserv's AUTH_SLACK_TIME: a cookie lives cookie-timeout plus
+// this long.
+const AuthSlack = 15 * time.Second
+
+// Status of a client entry (ocserv's PS_AUTH_*).
+const (
+	StatusInactive  = 0
+	StatusInit      = 1
+	StatusCont      = 2
+	StatusCompleted = 3
+	StatusFailed    = 4
+)
+
+// Disconnect reasons (ocserv's REASON_*), as reported by workers.
+const (
+	ReasonAny              = 1
+	ReasonUserDisconnect   = 2
+	ReasonServerDisconnect = 3
+	ReasonIdleTimeout      = 4
+	ReasonDPDTimeout       = 5
+	ReasonError            = 6
+	ReasonSessionTimeout   = 7
+	ReasonTemporary        = 8
+	ReasonHealthProbe      = 9
+)
+
+type stats struct {
+	bytesIn, bytesOut uint64
+	uptime            uint32
+}
+
+// entry is one client entry: an authentication in progress or an issued
+// cookie (client_entry_st). Fields are guarded by store.mu; authMu
+// serialises the auth steps of one login (module calls run without the
+// store lock).
+type entry struct {
+	sid    [SIDSize]byte
+	safeID string // base64(SHA-1(sid))
+
+	status    int
+	created   time.Time
+	exptime   time.Time // meaningful while inUse == 0
+	firstOpen time.Time // first SESSION_OPEN, for session-timeout
+	inUse     int
+
+	vhost       string
+	username    string
+	groupname   string
+	remoteIP    string
+	ourIP       string
+	userAgent   string
+	devPlatform string
+	devType     string
+	hostname    string
+	tlsAuthOK   bool
+	authType    uint32
+	ipv4, ipv6  string
+	sessionOpen bool
+
+	stats, saved stats
+	disconReason uint32
+
+	authMu sync.Mutex
+	module auth.Module
+	sess   auth.Session
+	start  time.Time // when authentication started (auth-time stats)
+}
+
+// psid is the short session string ocserv logs ("(session: XXXXXX)").
+func (e *entry) psid() string {
+	if len(e.safeID) > 6 {
+		return e.safeID[:6]
+	}
+	return e.safeID
+}
+
+// SafeID returns ocserv's safe_id of a SID: base64 of its SHA-1, the session
+// id occtl and RADIUS show.
+func SafeID(sid []byte) string {
+	h := sha1.Sum(sid)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// store is the client entry table (sec-mod-db.c).
+type store struct {
+	mu       sync.Mutex
+	entries  map[[SIDSize]byte]*entry
+	instance byte
+}
+
+func newStore(instance byte) *store {
+	return &store{entries: make(map[[SIDSize]byte]*entry), instance: instance}
+}
+
+// add creates an entry with a fresh unique SID (byte 0 = instance).
+func (s *store) add(now time.Time) (*entry, error) {
+	e := &entry{created: now, exptime: now}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range 4 {
+		if _, err := rand.Read(e.sid[:]); err != nil {
+			return nil, fmt.Errorf("generating SID: %w", err)
+		}
+		e.sid[0] = s.instance
+		if _, dup := s.entries[e.sid]; !dup {
+			e.safeID = SafeID(e.sid[:])
+			s.entries[e.sid] = e
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("could not generate a unique SID")
+}
+
+// find returns the entry of sid, or nil.
+func (s *store) find(sid []byte) *entry {
+	if len(sid) != SIDSize {
+		return nil
+	}
+	var k [SIDSize]byte
+	copy(k[:], sid)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entries[k]
+}
+
+// del removes e; the caller must hold s.mu.
+func (s *store) delLocked(e *entry) {
+	delete(s.entries, e.sid)
+	if e.sess != nil {
+		e.sess.Close()
+	}
+}
+
+func (s *store) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// cleanup deletes entries that are not in use and whose expiry passed
+// (cleanup_client_entries). It returns how many were removed.
+func (s *store) cleanup(now time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.entries {
+		if e.inUse == 0 && now.After(e.exptime) {
+			s.delLocked(e)
+			n++
+		}
+	}
+	return n
+}
