@@ -4,9 +4,11 @@
 // This is ocserv's main process (ocserv's src/main.c command-line handling
 // and start-up checks). It parses the command line like ocserv, loads and
 // checks the configuration (internal/config) and, for -t, the certificate
-// and key files (internal/keys). It only reads files and writes stderr; the
-// server itself (listening, sec-mod, workers) is not part of this build yet,
-// and without -t the command says so and exits 1.
+// and key files (internal/keys). Without -t it runs the server: the main
+// process is internal/mainproc; the same binary re-executed with
+// OCSERV_SECMOD_STARTUP in its environment is sec-mod (internal/secmod,
+// see docs/process-contract.md). Workers are the separate ocserv-worker
+// binary beside this one.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ocserv-go/ocserv/internal/mainproc"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +27,9 @@ var (
 )
 
 func main() {
+	if code, ok := runSecmodRole(os.Stderr); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args, os.Stderr))
 }
 
@@ -61,15 +67,23 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 
-	_, code := loadConfig(path, o, stderr)
+	cfg, code := loadConfig(path, o, stderr)
 	if code != 0 {
 		return code
 	}
 	if o.TestConfig {
 		return 0
 	}
-	fmt.Fprintln(stderr, "error: ocserv-go: running the VPN server is not implemented in this build yet; only -t/--test-config works")
-	return 1
+	return mainproc.Run(cfg, mainproc.Options{
+		Args:       args,
+		ConfigFile: path,
+		Debug:      o.Debug,
+		DebugSet:   o.DebugSet,
+		Foreground: o.Foreground,
+		NoChdir:    o.NoChdir,
+		PidFile:    o.PidFile,
+		Stderr:     stderr,
+	})
 }
 
 // readable is access(path, R_OK), as ocserv checks the config file.

@@ -295,11 +295,61 @@ func TestTestConfigAgainstRealOcserv(t *testing.T) {
 		})
 	}
 
-	t.Run("server mode refuses to pretend", func(t *testing.T) {
-		conf := filepath.Join(dir, "t0.conf")
-		got := runAs(t, ours, "-f", "-c", conf)
-		if got.code != 1 || !strings.Contains(got.stderr, "error: ocserv-go: running the VPN server is not implemented") {
-			t.Errorf("exit %d, stderr:\n%s", got.code, got.stderr)
+	t.Run("server mode needs root, as ocserv", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to run both servers as nobody")
+		}
+		// A world-readable copy, so that nobody can read it.
+		pub, err := os.MkdirTemp("", "ocserv-go-nonroot-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(pub)
+		cert, key, _ := writePair(t, pub, "nr")
+		pw := filepath.Join(pub, "passwd")
+		conf := filepath.Join(pub, "nr.conf")
+		text := fmt.Sprintf("auth = \"plain[passwd=%s]\"\ntcp-port = 4443\nsocket-file = %s\ndevice = vpns\nipv4-network = 192.168.99.0/24\nserver-cert = %s\nserver-key = %s\n",
+			pw, filepath.Join(pub, "sock"), cert, key)
+		for _, f := range []struct {
+			path string
+			data []byte
+		}{{pw, nil}, {conf, []byte(text)}} {
+			if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []string{pub, cert, key} {
+			mode := os.FileMode(0o644)
+			if p == pub {
+				mode = 0o755
+			}
+			if err := os.Chmod(p, mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asNobody := func(bin string) result {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-f", "-c", conf)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatalf("running %s: %v", bin, err)
+			}
+			return result{code: code, stderr: errb.String()}
+		}
+		want := asNobody(realOcserv)
+		got := asNobody(ours)
+		if got.code != want.code || got.code != 1 {
+			t.Errorf("exit code %d, real ocserv %d", got.code, want.code)
+		}
+		if got.stderr != want.stderr {
+			t.Errorf("stderr:\n%s\nreal ocserv:\n%s", got.stderr, want.stderr)
 		}
 	})
 }

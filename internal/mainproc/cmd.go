@@ -1,0 +1,154 @@
+package mainproc
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// serveWorker reads the worker's commands until EOF or a bad frame
+// (main-worker-cmd.c handle_worker_commands). A malformed or unexpected
+// frame ends the session and the worker is told to go (SIGTERM).
+func (s *server) serveWorker(p *proc) {
+	for {
+		f, err := ipc.Recv(p.conn, ipc.MaxMsgSize, 0)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				p.logger(s.log).Debugf("error receiving worker command: %v", err)
+				s.mu.Lock()
+				p.kill(syscall.SIGTERM)
+				s.mu.Unlock()
+			}
+			return
+		}
+		err = s.handleCmd(p, f)
+		f.Close()
+		if err != nil {
+			p.logger(s.log).Infof("%v", err)
+			s.mu.Lock()
+			p.kill(syscall.SIGTERM)
+			s.mu.Unlock()
+			return
+		}
+	}
+}
+
+var errBadCommand = errors.New("bad command from worker")
+
+// handleCmd acts on one worker command. A non-nil error ends the session.
+func (s *server) handleCmd(p *proc, f ipc.Frame) error {
+	log := p.logger(s.log)
+	log.Debugf("main received worker's message '%s' of %d bytes", f.Cmd, len(f.Body))
+	switch f.Cmd {
+	case ipc.AuthCookieReq:
+		var req ipcpb.AuthCookieRequest
+		if err := f.Unmarshal(&req); err != nil {
+			return errors.Join(errBadCommand, err)
+		}
+		s.mu.Lock()
+		st := p.state
+		if st == stPreAuth {
+			p.state = stOpening
+		}
+		s.mu.Unlock()
+		if st != stPreAuth {
+			return errors.New("auth cookie request received in an unexpected state")
+		}
+		return s.openSession(p, &req)
+
+	case ipc.CmdTunMTU:
+		var m ipcpb.TunMtu
+		if err := f.Unmarshal(&m); err != nil {
+			return errors.Join(errBadCommand, err)
+		}
+		s.setMTU(p, int(m.GetMtu()))
+		return nil
+
+	case ipc.CmdSessionInfo:
+		var m ipcpb.SessionInfo
+		if err := f.Unmarshal(&m); err != nil {
+			return errors.Join(errBadCommand, err)
+		}
+		s.mu.Lock()
+		if m.TlsCiphersuite != nil {
+			p.tlsCipher = m.GetTlsCiphersuite()
+		}
+		if m.DtlsCiphersuite != nil {
+			p.dtlsCipher = m.GetDtlsCiphersuite()
+		}
+		if m.UserAgent != nil && p.userAgent == "" {
+			p.userAgent = m.GetUserAgent()
+		}
+		s.mu.Unlock()
+		return nil
+
+	case ipc.CmdBanIP:
+		var m ipcpb.BanIp
+		if err := f.Unmarshal(&m); err != nil {
+			return errors.Join(errBadCommand, err)
+		}
+		rep := ipcpb.AuthRep_AUTH_OK
+		if ip, err := netip.ParseAddr(m.GetIp()); err == nil && s.ban.AddPoints(ip.Unmap(), int(m.GetScore())) {
+			rep = ipcpb.AuthRep_AUTH_FAILED
+		}
+		if err := ipc.Send(p.conn, ipc.CmdBanIPReply, &ipcpb.BanIpReply{Reply: rep.Enum()}, -1); err != nil {
+			return err
+		}
+		return nil
+
+	case ipc.CmdLatencyStatsDelta:
+		var m ipcpb.LatencyStatsDelta
+		if err := f.Unmarshal(&m); err != nil {
+			return errors.Join(errBadCommand, err)
+		}
+		return nil
+	}
+	return errors.Join(errBadCommand, errors.New("unknown command "+f.Cmd.String()))
+}
+
+// setMTU applies CMD_TUN_MTU: only for a connected session, within 68 and
+// the mtu option (16384 when unset), as ocserv's set_tun_mtu.
+func (s *server) setMTU(p *proc, mtu int) {
+	log := p.logger(s.log)
+	s.mu.Lock()
+	name, st := p.tunName, p.state
+	max := 16384
+	if p.gc != nil && p.gc.GetMtu() > 0 {
+		max = int(p.gc.GetMtu())
+	} else if p.vhost != nil && p.vhost.MTU > 0 {
+		max = p.vhost.MTU
+	}
+	s.mu.Unlock()
+	if st != stConnected || name == "" {
+		log.Infof("received TUN MTU before the session was established")
+		return
+	}
+	if mtu < 68 || mtu > max {
+		log.Infof("ignoring invalid MTU %d (allowed 68-%d)", mtu, max)
+		return
+	}
+	if err := s.tun.SetMTU(name, mtu); err != nil {
+		log.Errorf("could not set MTU of %s to %d: %v", name, mtu, err)
+		return
+	}
+	s.mu.Lock()
+	p.mtu = mtu
+	s.mu.Unlock()
+	log.Debugf("setting %s MTU to %d", name, mtu)
+}
+
+// failCookie answers AUTH_COOKIE_REQ with AUTH_FAILED.
+func (s *server) failCookie(p *proc) error {
+	s.mu.Lock()
+	p.state = stAuthFailed
+	s.mu.Unlock()
+	return ipc.Send(p.conn, ipc.AuthCookieRep, &ipcpb.AuthCookieReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}, -1)
+}
+
+var _ = proto.String
