@@ -1,13 +1,6 @@
 package main
 
-import (
-	"errors"
+import "github.com/ocserv-go/ocserv/internal/secmod"
 
-	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
-)
-
-// secmodRun is sec-mod's entry point, secmod.Run of internal/secmod. This
-// one file switches to it once that package exports Run.
-var secmodRun = func(*ipcpb.SecmodStartup) error {
-	return errors.New("sec-mod (internal/secmod) is not part of this build yet")
-}
+// secmodRun is sec-mod's entry point (docs/process-contract.md).
+var secmodRun = secmod.Run

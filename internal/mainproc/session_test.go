@@ -24,7 +24,7 @@ import (
 // fakeSecmod answers the sync channel like sec-mod: cookies in users are
 // valid for that user; everything it receives is recorded.
 type fakeSecmod struct {
-	users map[string]string // sid -> user name
+	users  map[string]string // sid -> user name
 	mu     sync.Mutex
 	opens  []string
 	closes []*ipcpb.SecmSessionClose
