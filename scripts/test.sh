@@ -38,7 +38,7 @@ step "fuzz targets (${FUZZTIME} each)"
 while IFS= read -r line; do
 	file=${line%%:*}
 	name=$(sed -E 's/^.*func (Fuzz[A-Za-z0-9_]*)\(.*$/\1/' <<<"$line")
-	pkg="./$(dirname "$file")"
+	pkg="./$(dirname "${file#./}")"
 	echo "--- $name in $pkg"
 	go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg"
 done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v '^./build/' | sort)
