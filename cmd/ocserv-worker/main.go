@@ -1,19 +1,93 @@
 // Command ocserv-worker is the per-client process of ocserv-go.
 //
-// It runs unprivileged (run-as-user/run-as-group), is started by the main
-// ocserv process with one accepted client socket, and never loads private
-// keys, PAM or other cgo code: it is built with CGO_ENABLED=0.
+// main (ocserv) execs it once per accepted TCP connection with the
+// run-as-user / run-as-group credentials, the inherited descriptors "cmd"
+// (socketpair to main) and "conn" (the client socket), and the start-up
+// message in OCSERV_WORKER_STARTUP_MSG (docs/process-contract.md). It
+// serves the client with internal/worker and exits.
 //
-// The client protocol (HTTP/XML login, CSTP, DTLS) is added by the
-// multi-process core; until then the binary only refuses to run by hand.
+// It never loads private keys, PAM or other cgo code and is built with
+// CGO_ENABLED=0 (see deps_test.go). It mirrors ocserv's src/worker.c main().
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/logx"
+	"github.com/ocserv-go/ocserv/internal/worker"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "ocserv-worker: this program is started by ocserv for each client and cannot be run directly")
-	os.Exit(1)
+	os.Exit(run())
+}
+
+func run() int {
+	if name, err := unix.BytePtrFromString("ocserv-worker"); err == nil {
+		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+		runtime.KeepAlive(name)
+	}
+	st, err := ipc.WorkerStartupFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ocserv-worker: this program is started by ocserv for each client and cannot be run directly")
+		return 1
+	}
+	lvl := int(st.GetDebugLevel())
+	log := logx.New("worker", lvl, lvl != 0)
+	defer log.Close()
+
+	// The worker must not run as root unless run-as-user is unset.
+	if os.Geteuid() == 0 || os.Getuid() == 0 {
+		var data []byte
+		if se := st.GetSnapshotEntries(); len(se) > 0 {
+			data = se[0].GetData()
+		}
+		cfg, err := config.LoadBytes(data, config.LoadOptions{})
+		if err != nil || cfg.RunAsUID >= 0 {
+			log.Errorf("worker: refusing to run as root (run-as-user is set)")
+			return 1
+		}
+	}
+
+	cmdFile, err := ipc.InheritedFile("cmd")
+	if err != nil {
+		log.Errorf("worker: %v", err)
+		return 1
+	}
+	cmd, err := ipc.FileConn(cmdFile)
+	if err != nil {
+		log.Errorf("worker: cmd socket: %v", err)
+		return 1
+	}
+	defer cmd.Close()
+	connFile, err := ipc.InheritedFile("conn")
+	if err != nil {
+		log.Errorf("worker: %v", err)
+		return 1
+	}
+	conn, err := net.FileConn(connFile) // sets the descriptor non-blocking
+	connFile.Close()
+	if err != nil {
+		log.Errorf("worker: client socket: %v", err)
+		return 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP)
+	if _, err := worker.Run(ctx, worker.Params{Startup: st, Cmd: cmd, Conn: conn, Log: log}); err != nil {
+		log.Infof("worker: %v", err)
+		return 1
+	}
+	return 0
 }

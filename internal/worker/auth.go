@@ -1,0 +1,245 @@
+package worker
+
+import (
+	"os"
+	"time"
+
+	"github.com/ocserv-go/ocserv/internal/authxml"
+	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/httpwire"
+	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+)
+
+// Auth states (protocol.md §3.1).
+type authPhase int
+
+const (
+	authInactive authPhase = iota // nothing sent to sec-mod yet
+	authReq                       // SEC_AUTH_INIT sent, sec-mod wants input
+	authCookie                    // sec-mod said OK: the client has its cookie
+)
+
+// authState is the login progress of this connection.
+type authState struct {
+	phase    authPhase
+	sid      [httpwire.SIDLen]byte
+	hasSID   bool
+	group    string
+	username string
+	prompt   string
+	counter  int
+}
+
+// selectGroups converts the vhost's select-group entries.
+func (w *worker) selectGroups() []authxml.SelectGroup {
+	var gs []authxml.SelectGroup
+	for _, g := range w.vhost.SelectGroups {
+		gs = append(gs, authxml.SelectGroup{Name: g.Name, Friendly: g.Label})
+	}
+	return gs
+}
+
+// passwordAuth reports whether the primary method takes a username and
+// password.
+func (w *worker) passwordAuth() bool {
+	if len(w.vhost.Auth) == 0 {
+		return true
+	}
+	for _, m := range w.vhost.Auth[0].Methods {
+		if m.IsPassword() {
+			return true
+		}
+	}
+	return false
+}
+
+// authType is SecAuthInit.auth_type for the primary method.
+func (w *worker) authType() uint32 {
+	var t uint32
+	if len(w.vhost.Auth) == 0 {
+		return uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
+	}
+	for _, m := range w.vhost.Auth[0].Methods {
+		switch m.Name {
+		case config.MethodPlain:
+			t |= uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
+		case config.MethodPAM:
+			t |= uint32(ipcpb.AuthType_AUTH_TYPE_PAM)
+		case config.MethodRadius:
+			t |= uint32(ipcpb.AuthType_AUTH_TYPE_RADIUS)
+		case config.MethodCertificate:
+			t |= uint32(ipcpb.AuthType_AUTH_TYPE_CERTIFICATE)
+		case config.MethodGSSAPI:
+			t |= uint32(ipcpb.AuthType_AUTH_TYPE_GSSAPI)
+		}
+	}
+	return t
+}
+
+func (w *worker) usernameForm(r *httpwire.Request) error {
+	groups := authxml.GroupOptions(w.auth.group, w.vhost.DefaultSelectGroup, nil, w.selectGroups())
+	form := authxml.UsernameForm(w.client, w.vhost.PreLoginBanner, w.passwordAuth(), groups)
+	return w.send(authxml.FormResponse(r.Minor, nil, w.vhost.CookieTimeout, form))
+}
+
+func (w *worker) passwordForm(r *httpwire.Request) error {
+	form := authxml.PasswordForm(w.client, w.auth.prompt, w.auth.counter)
+	return w.send(authxml.FormResponse(r.Minor, &w.auth.sid, w.vhost.CookieTimeout, form))
+}
+
+// takeContext applies a webvpncontext cookie: a login continued on a new
+// connection (protocol.md §3.1).
+func (w *worker) takeContext(r *httpwire.Request) {
+	sc := r.SessionCookies()
+	if sc.HasSID && w.auth.phase == authInactive {
+		w.auth.sid, w.auth.hasSID = sc.SID, true
+		w.auth.phase = authReq
+	}
+}
+
+// getAuth answers GET /, /auth, /VPN with the form of the current state.
+func (w *worker) getAuth(r *httpwire.Request) error {
+	w.takeContext(r)
+	if w.auth.phase == authReq {
+		return w.passwordForm(r)
+	}
+	return w.usernameForm(r)
+}
+
+// fail sends a 401 with reason and ends the connection (ocserv then sends
+// a TLS access_denied alert; crypto/tls can only send close_notify).
+func (w *worker) fail(r *httpwire.Request, reason string) error {
+	if err := w.send(authxml.FailureResponse(r.Minor, reason)); err != nil {
+		return err
+	}
+	w.log.Infof("failed authentication for '%s'", w.auth.username)
+	return errClose
+}
+
+// postAuth is ocserv's post_auth_handler (protocol.md §3.4).
+func (w *worker) postAuth(r *httpwire.Request) error {
+	w.takeContext(r)
+	f := authxml.ParseAuthRequest(r.Body)
+	timeout := time.Duration(w.cfg.AuthTimeout) * time.Second
+	if timeout <= 0 {
+		timeout = 1800 * time.Second
+	}
+	var reply ipcpb.SecAuthReply
+	switch w.auth.phase {
+	case authInactive:
+		if f.HasGroup {
+			if name, ok := authxml.ResolveGroup(f.Group, w.selectGroups()); ok {
+				w.auth.group = name
+			} else if f.Group == w.vhost.DefaultSelectGroup {
+				w.auth.group = ""
+			}
+		}
+		if w.passwordAuth() {
+			if !f.HasUsername || f.Username == "" {
+				return w.usernameForm(r)
+			}
+			w.auth.username = f.Username
+		} else if !w.passwordAuth() {
+			// Certificate-only login needs client certificate
+			// verification, which is not implemented yet.
+			return w.fail(r, authxml.ReasonNoCert)
+		}
+		req := &ipcpb.SecAuthInit{
+			TlsAuthOk:        ptr(false),
+			UserName:         ptr(w.auth.username),
+			GroupName:        ptr(w.auth.group),
+			Ip:               ptr(w.remoteIP),
+			OurIp:            ptr(w.st.GetOurIpStr()),
+			AuthType:         ptr(w.authType()),
+			UserAgent:        ptr(w.userAgent),
+			DevicePlatform:   ptr(w.devicePlatform),
+			DeviceType:       ptr(w.deviceType),
+			Vhost:            ptr(w.vhost.Name),
+			SessionStartTime: ptr(w.st.GetSessionStartTime()),
+			Hmac:             w.st.GetSecAuthInitHmac(),
+		}
+		if w.hostname != "" {
+			req.Hostname = ptr(w.hostname)
+		}
+		if err := ipc.Request(w.st.GetSecmodPath(), ipc.CmdSecAuthInit, req, ipc.CmdSecAuthReply, &reply, timeout); err != nil {
+			w.log.Errorf("error communicating with sec-mod: %v", err)
+			return w.fail(r, authxml.ReasonInternal)
+		}
+	default:
+		if !f.HasPassword {
+			return w.fail(r, authxml.ReasonNoPassword)
+		}
+		req := &ipcpb.SecAuthCont{Password: ptr(f.Password), Sid: w.auth.sid[:], Ip: ptr(w.remoteIP)}
+		if err := ipc.Request(w.st.GetSecmodPath(), ipc.CmdSecAuthCont, req, ipc.CmdSecAuthReply, &reply, timeout); err != nil {
+			w.log.Errorf("error communicating with sec-mod: %v", err)
+			return w.fail(r, authxml.ReasonInternal)
+		}
+	}
+	return w.authReply(r, &reply)
+}
+
+// authReply turns sec-mod's answer into the next document.
+func (w *worker) authReply(r *httpwire.Request, reply *ipcpb.SecAuthReply) error {
+	if s := reply.GetSid(); len(s) == httpwire.SIDLen {
+		copy(w.auth.sid[:], s)
+		w.auth.hasSID = true
+	}
+	switch reply.GetReply() {
+	case ipcpb.AuthRep_AUTH_MSG:
+		if !w.auth.hasSID {
+			return w.fail(r, authxml.ReasonInternal)
+		}
+		w.auth.phase = authReq
+		w.auth.prompt = reply.GetMsg()
+		w.auth.counter = int(reply.GetPasswdCounter())
+		return w.passwordForm(r)
+	case ipcpb.AuthRep_AUTH_OK:
+		if !w.auth.hasSID {
+			return w.fail(r, authxml.ReasonInternal)
+		}
+		if u := reply.GetUserName(); u != "" {
+			w.auth.username = u
+		}
+		w.auth.phase = authCookie
+		vt := w.keys.current(w.vhost)
+		doc := authxml.Success{V3: w.client == authxml.ClientOpenConnectV3, Banner: w.vhost.Banner}
+		if w.vhost.UserProfile != "" {
+			doc.Profile = &authxml.Profile{File: w.vhost.UserProfile, SHA1Hex: upper(w.vhost.UserProfileSHA1)}
+		}
+		w.log.Infof("user '%s' obtained cookie", w.auth.username)
+		return w.send(authxml.SuccessResponse(authxml.SuccessParams{
+			Minor: r.Minor, SID: w.auth.sid, Cookie: w.auth.sid, CertSHA1: vt.leafSHA1, Doc: doc}))
+	default:
+		return w.fail(r, authxml.ReasonAuthFailed)
+	}
+}
+
+// getProfile serves the user-profile XML to a client holding a session
+// cookie (protocol.md §2.2).
+func (w *worker) getProfile(r *httpwire.Request) error {
+	if !r.SessionCookies().HasCookie {
+		return w.serviceUnavailable("")
+	}
+	if w.vhost.UserProfile == "" {
+		return w.notFound(r)
+	}
+	data, err := os.ReadFile(w.vhost.UserProfile)
+	if err != nil {
+		w.log.Errorf("cannot read user-profile %s: %v", w.vhost.UserProfile, err)
+		return w.notFound(r)
+	}
+	return w.send(ok200(r.Minor, "text/xml", data))
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}

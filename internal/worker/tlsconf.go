@@ -1,0 +1,177 @@
+package worker
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/signer"
+	"github.com/ocserv-go/ocserv/internal/tlsprio"
+)
+
+// tlsKeys holds the TLS configuration of every vhost.
+type tlsKeys struct {
+	base   *tls.Config
+	vhosts map[string]*vhostTLS // by vhost name
+	// lastSig records the signature scheme of the handshake (for the
+	// GnuTLS-style cipher description); one connection per process.
+	lastSig atomic.Value // string
+}
+
+type vhostTLS struct {
+	conf     *tls.Config
+	leafSHA1 string // uppercase hex SHA-1 of the first certificate (webvpnc sh:)
+	leafDER  []byte
+	issuer   []byte // DER of the leaf's issuer if the chain carries it
+}
+
+// newTLSKeys builds one tls.Config per vhost: certificate chains from the
+// start-up message with sec-mod-backed private keys, the tls-priorities
+// translation, and client-certificate requests only when the certificate
+// method is enabled (verification is not implemented yet, issue 5).
+func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
+	k := &tlsKeys{vhosts: map[string]*vhostTLS{}}
+	for _, v := range cfg.Vhosts {
+		vt := &vhostTLS{conf: &tls.Config{
+			DynamicRecordSizingDisabled: true,
+			SessionTicketsDisabled:      true,
+		}}
+		for _, ch := range w.st.GetCertChains() {
+			if ch.GetVhost() != v.Name || len(ch.GetDer()) == 0 {
+				continue
+			}
+			leaf, err := x509.ParseCertificate(ch.GetDer()[0])
+			if err != nil {
+				return nil, fmt.Errorf("worker: vhost %s certificate %d: %w", v.Name, ch.GetKeyIdx(), err)
+			}
+			s, err := signer.New(signer.Config{SocketPath: w.st.GetSecmodPath(), Vhost: v.Name,
+				KeyIndex: int(ch.GetKeyIdx()), Public: leaf.PublicKey})
+			if err != nil {
+				return nil, fmt.Errorf("worker: vhost %s key %d: %w", v.Name, ch.GetKeyIdx(), err)
+			}
+			vt.conf.Certificates = append(vt.conf.Certificates, tls.Certificate{
+				Certificate: ch.GetDer(), PrivateKey: wrapSigner(s, k), Leaf: leaf})
+			if vt.leafDER == nil {
+				vt.leafDER = ch.GetDer()[0]
+				h := sha1.Sum(vt.leafDER)
+				vt.leafSHA1 = strings.ToUpper(hex.EncodeToString(h[:]))
+				for _, c := range ch.GetDer()[1:] {
+					if ic, err := x509.ParseCertificate(c); err == nil && string(ic.RawSubject) == string(leaf.RawIssuer) {
+						vt.issuer = c
+						break
+					}
+				}
+			}
+		}
+		if len(vt.conf.Certificates) == 0 {
+			return nil, fmt.Errorf("worker: vhost %s: no server certificate in the start-up message", v.Name)
+		}
+		set, warns, err := tlsprio.Parse(v.TLSPriorities)
+		if err != nil {
+			return nil, fmt.Errorf("worker: vhost %s: tls-priorities: %w", v.Name, err)
+		}
+		for _, wn := range warns {
+			w.log.Debugf("vhost %s: tls-priorities: %s", v.Name, wn)
+		}
+		set.Apply(vt.conf)
+		for _, am := range v.Auth {
+			if am.Has(config.MethodCertificate) {
+				// Verification comes with certificate authentication;
+				// until then the certificate is only requested.
+				vt.conf.ClientAuth = tls.RequestClientCert
+			}
+		}
+		k.vhosts[v.Name] = vt
+	}
+	def := k.vhosts[cfg.Default().Name]
+	k.base = def.conf.Clone()
+	k.base.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		v := cfg.FindVhost(hello.ServerName)
+		w.vhost = v
+		if vt := k.vhosts[v.Name]; vt != nil {
+			return vt.conf, nil
+		}
+		return def.conf, nil
+	}
+	return k, nil
+}
+
+// current returns the TLS data of the selected vhost.
+func (k *tlsKeys) current(v *config.Vhost) *vhostTLS {
+	if vt := k.vhosts[v.Name]; vt != nil {
+		return vt
+	}
+	for _, vt := range k.vhosts {
+		return vt
+	}
+	return nil
+}
+
+// recSigner forwards to the remote key and records the signature scheme.
+type recSigner struct {
+	crypto.Signer
+	k *tlsKeys
+}
+
+type recDecrypter struct {
+	recSigner
+	d crypto.Decrypter
+}
+
+func (r *recDecrypter) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts) ([]byte, error) {
+	return r.d.Decrypt(rand, msg, opts)
+}
+
+func wrapSigner(s crypto.Signer, k *tlsKeys) crypto.Signer {
+	rs := recSigner{Signer: s, k: k}
+	if d, ok := s.(crypto.Decrypter); ok {
+		return &recDecrypter{recSigner: rs, d: d}
+	}
+	return &rs
+}
+
+func (r *recSigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	r.k.lastSig.Store(sigName(r.Signer.Public(), opts))
+	return r.Signer.Sign(rand, digest, opts)
+}
+
+// sigName is GnuTLS's name of a signature algorithm.
+func sigName(pub crypto.PublicKey, opts crypto.SignerOpts) string {
+	h := "SHA256"
+	switch opts.HashFunc() {
+	case crypto.SHA1:
+		h = "SHA1"
+	case crypto.SHA384:
+		h = "SHA384"
+	case crypto.SHA512:
+		h = "SHA512"
+	case crypto.MD5SHA1:
+		h = "MD5-SHA1"
+	}
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		if _, ok := opts.(*rsa.PSSOptions); ok {
+			return "RSA-PSS-RSAE-" + h
+		}
+		return "RSA-" + h
+	case *ecdsa.PublicKey:
+		if opts.HashFunc() == crypto.SHA1 {
+			return "ECDSA-SHA1"
+		}
+		curve := map[string]string{"P-256": "SECP256R1", "P-384": "SECP384R1", "P-521": "SECP521R1"}[p.Curve.Params().Name]
+		return "ECDSA-" + curve + "-" + h
+	case ed25519.PublicKey:
+		return "EdDSA-Ed25519"
+	}
+	return "UNKNOWN"
+}

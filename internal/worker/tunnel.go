@@ -1,0 +1,262 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ocserv-go/ocserv/internal/cstp"
+	"github.com/ocserv-go/ocserv/internal/httpwire"
+	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+	"github.com/ocserv-go/ocserv/internal/tundev"
+)
+
+// tunBuf is the size of the per-direction packet buffers: a CSTP header
+// plus the largest IP packet a tun device of MTU 16384 can return.
+const tunBuf = cstp.HeaderLen + 16384
+
+// session is an established tunnel.
+type session struct {
+	w      *worker
+	rep    *ipcpb.AuthCookieReply
+	tun    *tundev.Device
+	cookie [httpwire.SIDLen]byte
+	start  time.Time
+
+	dpd, keepalive, idle, sessionTimeout, statsEvery int
+	mtuOpt, subnetPrefix, linkMTU, dataMTU           int
+
+	bytesIn, bytesOut atomic.Uint64 // to tun (from client) / from tun (to client)
+	lastRecv          atomic.Int64  // unix nanos of the last CSTP packet received
+	lastData          atomic.Int64  // unix nanos of the last DATA either way
+}
+
+func (s *session) close() { s.tun.Close() }
+
+// end is how a goroutine of the data path finished.
+type end struct {
+	reason int
+	err    error
+}
+
+// run moves packets until the session ends and returns the REASON_*.
+func (s *session) run(ctx context.Context) (int, error) {
+	w := s.w
+	now := time.Now().UnixNano()
+	s.lastRecv.Store(now)
+	s.lastData.Store(now)
+	wr := cstp.NewWriter(w.tlsConn)
+	done := make(chan end, 4)
+	var once sync.Once
+	finish := func(e end) {
+		once.Do(func() { done <- e })
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); s.tunToTLS(wr, finish) }()
+	go func() { defer wg.Done(); s.tlsToTun(wr, finish) }()
+	go func() { defer wg.Done(); s.cmdLoop(finish) }()
+
+	every := w.p.CheckEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	lastStats := time.Now()
+	var e end
+loop:
+	for {
+		select {
+		case e = <-done:
+			break loop
+		case <-ctx.Done():
+			w.log.Infof("worker terminated by signal, sending disconnect")
+			_ = wr.WriteKick()
+			e = end{reason: ReasonServerDisconnect}
+			break loop
+		case t := <-tick.C:
+			if r := s.checkTimers(t, wr); r != 0 {
+				e = end{reason: r}
+				break loop
+			}
+			if s.statsEvery > 0 && t.Sub(lastStats) >= time.Duration(s.statsEvery)*time.Second {
+				lastStats = t
+				go s.sendStats(0)
+			}
+		}
+	}
+	// Stop the goroutines: closing the tun and the TLS connection wakes
+	// the readers, and the cmd socket read is interrupted by a deadline.
+	s.tun.Close()
+	_ = w.tlsConn.Close()
+	_ = w.p.Cmd.SetReadDeadline(time.Now())
+	waitTimeout(&wg, 5*time.Second)
+	w.log.Infof("worker[%s]: %s disconnected (reason %d, rx: %d, tx: %d)", w.auth.username, w.remoteIP,
+		e.reason, s.bytesIn.Load(), s.bytesOut.Load())
+	s.sendStats(e.reason)
+	return e.reason, e.err
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	c := make(chan struct{})
+	go func() { wg.Wait(); close(c) }()
+	select {
+	case <-c:
+	case <-time.After(d):
+	}
+}
+
+// checkTimers applies DPD, idle and session timeouts (worker-vpn.c
+// periodic_check) and returns a reason when the session must end.
+func (s *session) checkTimers(t time.Time, wr *cstp.Writer) int {
+	now := t.UnixNano()
+	if s.dpd > 0 {
+		silent := time.Duration(now - s.lastRecv.Load())
+		d := time.Duration(s.dpd) * time.Second
+		if silent > 3*d {
+			s.w.log.Infof("have not received TCP DPD for long (%d secs)", int(silent/time.Second))
+			return ReasonDPDTimeout
+		}
+		if silent > 2*d {
+			_ = wr.WritePacket(cstp.TypeDPDReq, nil)
+		}
+	}
+	if s.idle > 0 && time.Duration(now-s.lastData.Load()) > time.Duration(s.idle)*time.Second {
+		s.w.log.Infof("idle timeout reached for process (%d secs)", s.idle)
+		return ReasonIdleTimeout
+	}
+	if s.sessionTimeout > 0 {
+		start := time.Unix(int64(s.w.st.GetSessionStartTime()), 0)
+		if t.Sub(start) > time.Duration(s.sessionTimeout)*time.Second {
+			s.w.log.Infof("session timeout reached for process (%d secs)", s.sessionTimeout)
+			return ReasonSessionTimeout
+		}
+	}
+	return 0
+}
+
+// tunToTLS sends every packet read from the tun as one CSTP DATA packet,
+// i.e. one TLS record. The buffer is reused: no allocation per packet.
+func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
+	buf := make([]byte, tunBuf)
+	for {
+		n, err := s.tun.ReadPacket(buf[cstp.HeaderLen:])
+		if err != nil {
+			finish(end{reason: ReasonError, err: fmt.Errorf("worker: reading tun: %w", err)})
+			return
+		}
+		if n == 0 {
+			continue
+		}
+		if err := wr.WriteFrame(buf[:cstp.HeaderLen+n], cstp.TypeData); err != nil {
+			finish(end{reason: ReasonError, err: fmt.Errorf("worker: sending to client: %w", err)})
+			return
+		}
+		s.bytesOut.Add(uint64(n))
+		s.lastData.Store(time.Now().UnixNano())
+	}
+}
+
+// tlsToTun reads CSTP packets (through the HTTP layer's buffered reader,
+// which may already hold tunnel bytes) and handles them.
+func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
+	rd := cstp.NewReader(s.w.http.Reader(), 16384)
+	for {
+		p, err := rd.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				finish(end{reason: ReasonError, err: nil})
+				s.w.log.Infof("client closed the connection")
+			} else {
+				finish(end{reason: ReasonError, err: fmt.Errorf("worker: reading from client: %w", err)})
+			}
+			return
+		}
+		now := time.Now().UnixNano()
+		s.lastRecv.Store(now)
+		switch p.Type {
+		case cstp.TypeData:
+			s.lastData.Store(now)
+			if len(p.Payload) == 0 {
+				continue
+			}
+			if err := s.tun.WritePacket(p.Payload); err != nil {
+				s.w.log.Debugf("could not write to tun: %v", err)
+				continue
+			}
+			s.bytesIn.Add(uint64(len(p.Payload)))
+		case cstp.TypeDPDReq:
+			if err := wr.WriteDPDResponse(p.Payload); err != nil {
+				finish(end{reason: ReasonError, err: fmt.Errorf("worker: DPD response: %w", err)})
+				return
+			}
+		case cstp.TypeDPDResp, cstp.TypeKeepalive:
+		case cstp.TypeDisconnect:
+			kind, why := cstp.ParseDisconnect(p.Payload)
+			switch kind {
+			case cstp.DisconnectUser:
+				s.w.log.Infof("received BYE packet; exiting (%s)", why)
+				finish(end{reason: ReasonUserDisconnect})
+			case cstp.DisconnectTemporary:
+				s.w.log.Infof("received temporary disconnect; exiting")
+				finish(end{reason: ReasonTempDisconnect})
+			default:
+				finish(end{reason: ReasonError, err: errors.New("worker: invalid DISCONNECT payload")})
+			}
+			return
+		case cstp.TypeCompressed:
+			finish(end{reason: ReasonError, err: errors.New("worker: compressed packet but no compression negotiated")})
+			return
+		default:
+			s.w.log.Debugf("received unknown CSTP packet type 0x%02x", byte(p.Type))
+		}
+	}
+}
+
+// cmdLoop reads main's messages; EOF means main is gone.
+func (s *session) cmdLoop(finish func(end)) {
+	for {
+		fr, err := ipc.Recv(s.w.p.Cmd, ipc.MaxMsgSize, 0)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				s.w.log.Infof("main process closed the command socket; exiting")
+				finish(end{reason: ReasonServerDisconnect})
+			} else {
+				finish(end{reason: ReasonError, err: fmt.Errorf("worker: cmd socket: %w", err)})
+			}
+			return
+		}
+		fr.Close() // CMD_UDP_FD: DTLS is not implemented yet
+		if fr.Cmd == ipc.CmdTerminate {
+			finish(end{reason: ReasonServerDisconnect})
+			return
+		}
+	}
+}
+
+// sendStats reports the byte counters to sec-mod; reason != 0 marks the
+// final report, after which sec-mod closes the connection.
+func (s *session) sendStats(reason int) {
+	w := s.w
+	m := &ipcpb.CliStats{
+		BytesIn:  ptr(s.bytesIn.Load()),
+		BytesOut: ptr(s.bytesOut.Load()),
+		Sid:      s.cookie[:],
+		Uptime:   ptr(uint32(time.Since(s.start) / time.Second)),
+		RemoteIp: ptr(w.remoteIP),
+		Ipv4:     ptr(s.rep.GetIpv4()),
+		Ipv6:     ptr(s.rep.GetIpv6()),
+	}
+	if reason != 0 {
+		m.DisconReason = ptr(uint32(reason))
+	}
+	if err := ipc.Notify(w.st.GetSecmodPath(), ipc.CmdSecCliStats, m, reason != 0, ipc.KeyOpTimeout); err != nil {
+		w.log.Debugf("error sending statistics to sec-mod: %v", err)
+	}
+}
