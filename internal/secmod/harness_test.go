@@ -48,7 +48,7 @@ func testKeys() {
 }
 
 // writeKeyPair writes a self-signed certificate and its PKCS#8 key.
-func writeKeyPair(t *testing.T, dir, name string, key crypto.Signer) (certPath, keyPath string, der []byte) {
+func writeKeyPair(t testing.TB, dir, name string, key crypto.Signer) (certPath, keyPath string, der []byte) {
 	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "vpn.example"},
@@ -72,7 +72,7 @@ func writeKeyPair(t *testing.T, dir, name string, key crypto.Signer) (certPath, 
 	return certPath, keyPath, der
 }
 
-func mustWrite(t *testing.T, path, data string) {
+func mustWrite(t testing.TB, path, data string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0755); err != nil {
 		t.Fatal(err)
@@ -139,45 +139,7 @@ func startHarness(t *testing.T, o hopts) *harness {
 		dir = t.TempDir()
 	}
 	h := &harness{t: t, dir: dir, sock: filepath.Join(dir, "sm.sock"), clock: &fakeClock{t: time.Now()}}
-	rc, rk, rder := writeKeyPair(t, dir, "rsa", rsaKey)
-	ec, ek, eder := writeKeyPair(t, dir, "ec", ecKey)
-	h.rsaDER, h.ecDER = rder, eder
-	hash, err := passwd.Hash("secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, filepath.Join(dir, "passwd"), strings.ReplaceAll(basePasswdUsers, "HASH", hash))
-	mustWrite(t, filepath.Join(dir, "users", "alice"), "route = 172.16.0.0/12\ndns = 1.1.1.1\nidle-timeout = 100\nrestrict-user-to-ports = \"tcp(22), udp(53)\"\nexplicit-ipv4 = 192.168.99.77\n")
-	mustWrite(t, filepath.Join(dir, "groups", "staff"), "rx-data-per-sec = 2000\nroute = 10.10.0.0/16\n")
-	mustWrite(t, filepath.Join(dir, "groups", "admins"), "route = default\n")
-	cfg := fmt.Sprintf(`auth = "plain[passwd=%[1]s/passwd]"
-tcp-port = 4443
-socket-file = %[1]s/ocserv.sock
-server-cert = %[2]s
-server-key = %[3]s
-server-cert = %[4]s
-server-key = %[5]s
-device = vpns
-ipv4-network = 192.168.99.0
-ipv4-netmask = 255.255.255.0
-cookie-timeout = 300
-auth-timeout = 240
-max-ban-score = 80
-ban-points-wrong-password = 10
-dns = 192.168.99.1
-route = 10.0.0.0/8
-no-route = 10.1.0.0/255.255.0.0
-dpd = 90
-mobile-dpd = 1800
-keepalive = 32400
-mtu = 1400
-config-per-user = %[1]s/users/
-config-per-group = %[1]s/groups/
-predictable-ips = true
-%[6]s
-`, dir, rc, rk, ec, ek, o.extra)
-	h.cfgPath = filepath.Join(dir, "ocserv.conf")
-	mustWrite(t, h.cfgPath, cfg)
+	h.cfgPath, h.rsaDER, h.ecDER = writeFixture(t, dir, o.extra)
 
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: h.sock, Net: "unix"})
 	if err != nil {
@@ -398,4 +360,51 @@ func (h *harness) takeBans(n int, d time.Duration) []*ipcpb.BanIp {
 			return out
 		}
 	}
+}
+
+// writeFixture writes keys, certificates, the password file, per-user and
+// per-group files and the configuration into dir.
+func writeFixture(t testing.TB, dir, extra string) (cfgPath string, rsaDER, ecDER []byte) {
+	t.Helper()
+	testKeys()
+	rc, rk, rder := writeKeyPair(t, dir, "rsa", rsaKey)
+	ec, ek, eder := writeKeyPair(t, dir, "ec", ecKey)
+	hash, err := passwd.Hash("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(dir, "passwd"), strings.ReplaceAll(basePasswdUsers, "HASH", hash))
+	mustWrite(t, filepath.Join(dir, "users", "alice"), "route = 172.16.0.0/12\ndns = 1.1.1.1\nidle-timeout = 100\nrestrict-user-to-ports = \"tcp(22), udp(53)\"\nexplicit-ipv4 = 192.168.99.77\n")
+	mustWrite(t, filepath.Join(dir, "groups", "staff"), "rx-data-per-sec = 2000\nroute = 10.10.0.0/16\n")
+	mustWrite(t, filepath.Join(dir, "groups", "admins"), "route = default\n")
+	cfg := fmt.Sprintf(`auth = "plain[passwd=%[1]s/passwd]"
+tcp-port = 4443
+socket-file = %[1]s/ocserv.sock
+server-cert = %[2]s
+server-key = %[3]s
+server-cert = %[4]s
+server-key = %[5]s
+device = vpns
+ipv4-network = 192.168.99.0
+ipv4-netmask = 255.255.255.0
+cookie-timeout = 300
+auth-timeout = 240
+max-ban-score = 80
+ban-points-wrong-password = 10
+dns = 192.168.99.1
+route = 10.0.0.0/8
+no-route = 10.1.0.0/255.255.0.0
+dpd = 90
+mobile-dpd = 1800
+keepalive = 32400
+mtu = 1400
+config-per-user = %[1]s/users/
+config-per-group = %[1]s/groups/
+predictable-ips = true
+%[6]s
+`, dir, rc, rk, ec, ek, extra)
+	cfgPath = filepath.Join(dir, "ocserv.conf")
+	mustWrite(t, cfgPath, cfg)
+	return cfgPath, rder, eder
+
 }
