@@ -219,4 +219,3 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(ls, "\n")
 }
-
