@@ -2,6 +2,7 @@ package secmod
 
 import (
 	"crypto"
+	"net"
 	"os"
 	"testing"
 )
@@ -17,4 +18,13 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func listenUnix(path string) (*net.UnixListener, error) {
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false)
+	return ln, nil
 }
