@@ -39,7 +39,14 @@ type harness struct {
 	cliConn *tls.Conn
 	br      *bufio.Reader
 	tunPeer int // our end of the fake tun
+	tunFD   int // the end passed to the worker
 	done    chan runResult
+	st      *ipcpb.WorkerStartup
+	der     []byte // server certificate
+	ctx     context.Context
+	// external: no Go client; the test accepts connections itself and
+	// calls startWorker (e.g. for the real openconnect).
+	external bool
 
 	mu        sync.Mutex
 	stats     []*ipcpb.CliStats
@@ -120,7 +127,7 @@ func newHarness(t *testing.T, extra [][2]string, opt func(h *harness)) *harness 
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, cfgText)
 	}
-	h := &harness{t: t, cfg: cfg, done: make(chan runResult, 1)}
+	h := &harness{t: t, cfg: cfg, done: make(chan runResult, 8)}
 	if opt != nil {
 		opt(h)
 	}
@@ -153,20 +160,26 @@ func newHarness(t *testing.T, extra [][2]string, opt func(h *harness)) *harness 
 		}
 	}()
 
-	// Fake main.
-	wcmd, mcmd, err := ipc.SocketpairConns()
-	if err != nil {
-		t.Fatal(err)
+	h.der = der
+	h.st = &ipcpb.WorkerStartup{
+		RemoteIpStr: ptr("127.0.0.1"), OurIpStr: ptr("127.0.0.1"),
+		SessionStartTime: ptr(uint64(time.Now().Unix())), SecAuthInitHmac: make([]byte, 32),
+		SecmodPath:      ptr(sock),
+		CertChains:      []*ipcpb.CertChain{{Vhost: ptr("default"), KeyIdx: ptr(uint32(0)), Der: [][]byte{der}}},
+		SnapshotEntries: []*ipcpb.SnapshotEntry{{FileName: ptr(dir + "/ocserv.conf"), Data: cfgText}},
 	}
-	t.Cleanup(func() { wcmd.Close(); mcmd.Close() })
 	tunFDs, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.tunPeer = tunFDs[0]
-	t.Cleanup(func() { unix.Close(tunFDs[0]) })
-	go h.main(mcmd, tunFDs[1])
-
+	h.tunPeer, h.tunFD = tunFDs[0], tunFDs[1]
+	t.Cleanup(func() { unix.Close(tunFDs[0]); unix.Close(tunFDs[1]) })
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx, h.cancel = ctx, cancel
+	t.Cleanup(cancel)
+	if h.external {
+		return h
+	}
 	// Client TCP connection.
 	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -181,20 +194,7 @@ func newHarness(t *testing.T, extra [][2]string, opt func(h *harness)) *harness 
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &ipcpb.WorkerStartup{
-		RemoteIpStr: ptr("127.0.0.1"), OurIpStr: ptr("127.0.0.1"),
-		SessionStartTime: ptr(uint64(time.Now().Unix())), SecAuthInitHmac: make([]byte, 32),
-		SecmodPath:      ptr(sock),
-		CertChains:      []*ipcpb.CertChain{{Vhost: ptr("default"), KeyIdx: ptr(uint32(0)), Der: [][]byte{der}}},
-		SnapshotEntries: []*ipcpb.SnapshotEntry{{FileName: ptr(dir + "/ocserv.conf"), Data: cfgText}},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	t.Cleanup(cancel)
-	go func() {
-		res, err := Run(ctx, Params{Startup: st, Cmd: wcmd, Conn: sc, CheckEvery: 50 * time.Millisecond})
-		h.done <- runResult{res, err}
-	}()
+	h.startWorker(sc)
 	h.cliConn = tls.Client(cc, &tls.Config{InsecureSkipVerify: true, ServerName: "vpn.test"})
 	_ = h.cliConn.SetDeadline(time.Now().Add(20 * time.Second))
 	if err := h.cliConn.Handshake(); err != nil {
@@ -203,6 +203,21 @@ func newHarness(t *testing.T, extra [][2]string, opt func(h *harness)) *harness 
 	t.Cleanup(func() { h.cliConn.Close() })
 	h.br = bufio.NewReader(h.cliConn)
 	return h
+}
+
+// startWorker runs a worker on sc with its own cmd socketpair and fake main.
+func (h *harness) startWorker(sc net.Conn) {
+	t := h.t
+	wcmd, mcmd, err := ipc.SocketpairConns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wcmd.Close(); mcmd.Close() })
+	go h.main(mcmd, h.tunFD)
+	go func() {
+		res, err := Run(h.ctx, Params{Startup: h.st, Cmd: wcmd, Conn: sc, CheckEvery: 50 * time.Millisecond})
+		h.done <- runResult{res, err}
+	}()
 }
 
 // secmod serves one worker request.
