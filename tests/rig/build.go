@@ -38,7 +38,9 @@ func RepoRoot() (string, error) {
 // cheap. Build failures fail the test with the compiler output.
 //
 // For "ocserv" it also builds "ocserv-worker" next to it, because the main
-// process execs "<its path>-worker".
+// process execs "<its path>-worker". Like the Makefile, ocserv and ocpasswd
+// are built with cgo (libc user lookups, crypt, PAM) and ocserv-worker and
+// occtl without (static).
 func BuildOurs(t testing.TB, name string) string {
 	t.Helper()
 	root, err := RepoRoot()
@@ -61,6 +63,7 @@ func BuildOurs(t testing.TB, name string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, n), "./cmd/"+n)
 		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgoFor(n))
 		msg, err := cmd.CombinedOutput()
 		cancel()
 		if err != nil {
@@ -68,4 +71,13 @@ func BuildOurs(t testing.TB, name string) string {
 		}
 	}
 	return filepath.Join(dir, name)
+}
+
+// cgoFor is the Makefile's CGO_ENABLED for a command.
+func cgoFor(name string) string {
+	switch name {
+	case "ocserv", "ocpasswd":
+		return "1"
+	}
+	return "0"
 }
