@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The built-in demo: installs what is needed, builds ocserv-go, generates a
 # CA, a server certificate, a demo user with a random password and a config
-# under build/demo, and checks the config with `ocserv -t`. (Starting the
-# server on 127.0.0.1 comes with ocserv-go's server mode.)
+# under build/demo, checks the config with `ocserv -t` and then runs the
+# server on 127.0.0.1 in the foreground (Ctrl-C stops it).
 #
 #   sudo make demo            (or: sudo bash scripts/demo.sh)
 #   DEMO_PORT=4443 DEMO_USER=demo sudo make demo
@@ -129,8 +129,7 @@ cat <<INFO
 
 INFO
 
-# The server itself (main, sec-mod and workers) is the next milestone of
-# ocserv-go; until it lands, `ocserv` without -t reports that server mode is
-# not implemented, so the demo stops here after the configuration check.
-echo "Note: this build of ocserv-go validates configurations (ocserv -t) but does not"
-echo "serve clients yet; the demo stops after the configuration check."
+# The server in the foreground with debug output; Ctrl-C (SIGINT) stops it
+# and removes its pid file and sockets.
+echo "== starting: build/ocserv -f -d 2 -c $DIR/ocserv.conf   (Ctrl-C to stop)"
+exec build/ocserv -f -d 2 -c "$DIR/ocserv.conf"
