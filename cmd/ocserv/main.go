@@ -67,7 +67,11 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 
-	cfg, code := loadConfig(path, o, stderr)
+	notes := stderr
+	if mainproc.InDaemon() && !o.TestConfig {
+		notes = io.Discard // the parent printed them already
+	}
+	cfg, code := loadConfig(path, o, notes)
 	if code != 0 {
 		return code
 	}

@@ -93,6 +93,11 @@ func daemonReady() {
 // inDaemon reports whether this process is the re-executed daemon.
 func inDaemon() bool { return os.Getenv(daemonEnv) != "" }
 
+// InDaemon reports whether this process is the daemon re-executed by a
+// server started without -f. Its parent already printed the configuration
+// notes, so cmd/ocserv keeps the second load quiet.
+func InDaemon() bool { return inDaemon() }
+
 // closeDaemonPipe marks the ready pipe close-on-exec so children do not
 // hold it open (which would keep the parent waiting).
 func closeDaemonPipe() {

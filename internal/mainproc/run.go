@@ -42,6 +42,10 @@ func Run(cfg *config.Config, o Options) int {
 		return daemonize(o)
 	}
 	closeDaemonPipe()
+	cfgFile, err := filepath.Abs(o.ConfigFile)
+	if err != nil {
+		cfgFile = o.ConfigFile
+	}
 	if inDaemon() && !o.NoChdir {
 		if err := os.Chdir("/"); err != nil {
 			fmt.Fprintf(o.Stderr, "chdir: %v\n", err)
@@ -56,20 +60,25 @@ func Run(cfg *config.Config, o Options) int {
 	log := logx.New("main", level, o.DebugSet && o.Debug != 0)
 	defer log.Close()
 
-	cfgFile, err := filepath.Abs(o.ConfigFile)
-	if err != nil {
-		cfgFile = o.ConfigFile
+	o.ConfigFile = cfgFile // reloads must find it after a chdir
+	mirrored := o.DebugSet && o.Debug != 0
+	// fatal reports a start-up failure; without the stderr mirror it is
+	// printed on stderr too, so that it is not lost in syslog only.
+	fatal := func(err error) int {
+		log.Errorf("%v", err)
+		if !mirrored {
+			fmt.Fprintf(o.Stderr, "error: %v\n", err)
+		}
+		return 1
 	}
 	snap, err := takeSnapshot(cfg, cfgFile)
 	if err != nil {
-		log.Errorf("%v", err)
-		return 1
+		return fatal(err)
 	}
 
 	lns, err := listenTCP(cfg.ListenHost, cfg.TCPPort)
 	if err != nil {
-		log.Errorf("%v", err)
-		return 1
+		return fatal(err)
 	}
 	for _, ln := range lns {
 		log.Noticef("listening (TCP) on %s...", ln.Addr())
@@ -83,8 +92,7 @@ func Run(cfg *config.Config, o Options) int {
 	workerPath, err := os.Executable()
 	if err != nil {
 		closeListeners()
-		log.Errorf("cannot find our own executable: %v", err)
-		return 1
+		return fatal(fmt.Errorf("cannot find our own executable: %w", err))
 	}
 	workerPath = filepath.Join(filepath.Dir(workerPath), "ocserv-worker")
 
@@ -99,8 +107,7 @@ func Run(cfg *config.Config, o Options) int {
 	sm, err := startSecmod(cfg, cfgFile, o.Args[1:], level, sp)
 	if err != nil {
 		closeListeners()
-		log.Errorf("%v", err)
-		return 1
+		return fatal(err)
 	}
 
 	pidFile := cfg.PidFile
