@@ -28,11 +28,12 @@ type Tun interface {
 	RemoveAddrs(name string, c tundev.Config) error
 }
 
-// BanChecker is the hook into the ban table (main-ban.c). Banned is asked
-// right after accept; AddPoints records points reported by a worker or
-// sec-mod and tells whether the address is banned now.
+// BanChecker is the hook into the ban table (main-ban.c, internal/ban).
+// Check runs right after accept: it adds the connection points and tells
+// whether the address is refused; AddPoints records points reported by a
+// worker or sec-mod and tells whether the address is banned now.
 type BanChecker interface {
-	Banned(ip netip.Addr) bool
+	Check(ip netip.Addr, connPoints int) bool
 	AddPoints(ip netip.Addr, points int) bool
 }
 
@@ -53,10 +54,10 @@ func (realTun) RemoveAddrs(name string, c tundev.Config) error {
 	return tundev.RemoveAddrs(name, c)
 }
 
-// noBans never bans anyone (the ban table is not part of this package yet).
+// noBans never bans anyone (tests; Run uses internal/ban).
 type noBans struct{}
 
-func (noBans) Banned(netip.Addr) bool         { return false }
+func (noBans) Check(netip.Addr, int) bool     { return false }
 func (noBans) AddPoints(netip.Addr, int) bool { return false }
 
 // scriptRunner returns the production ScriptRunner: scriptenv.Run with

@@ -118,6 +118,7 @@ func Run(cfg *config.Config, o Options) int {
 	}
 
 	s := newServer(cfg, snap, serverDeps{log: log, sm: sm.client, script: scriptRunner(os.Stderr)})
+	s.enableBans()
 	ws := &workerStarter{
 		path:       workerPath,
 		args:       o.Args[1:],
@@ -155,8 +156,12 @@ func Run(cfg *config.Config, o Options) int {
 // It returns the exit status once the server has to stop.
 func (s *server) loop(o Options, ws *workerStarter, sigs <-chan os.Signal, conns <-chan *net.TCPConn, secmodDead, secmodExited <-chan struct{}) int {
 	var lastAccept time.Time
+	maint := time.NewTicker(maintenanceEvery)
+	defer maint.Stop()
 	for {
 		select {
+		case <-maint.C:
+			s.maintenance()
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGHUP:
@@ -165,7 +170,7 @@ func (s *server) loop(o Options, ws *workerStarter, sigs <-chan os.Signal, conns
 					return 1
 				}
 			case syscall.SIGUSR2:
-				s.log.Infof("performing maintenance")
+				s.maintenance()
 			default:
 				s.log.Noticef("termination request received; waiting for children to die")
 				if ms := s.config().ServerDrainMs; ms > 0 {
@@ -203,12 +208,10 @@ func (s *server) accept(ws *workerStarter, c *net.TCPConn, cfg *config.Config) {
 		c.Close()
 		return
 	}
-	if s.ban.Banned(ip) {
-		s.log.Infof("main:%s:%d rejected connection from banned IP", ip, remote.Port())
+	if s.ban.Check(ip, cfg.BanPointsConnection) {
 		c.Close()
 		return
 	}
-	s.ban.AddPoints(ip, cfg.BanPointsConnection)
 	if err := s.startWorker(ws, c); err != nil {
 		s.log.Errorf("main:%s:%d %v", ip, remote.Port(), err)
 	}

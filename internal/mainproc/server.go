@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ocserv-go/ocserv/internal/ban"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/lease"
@@ -18,6 +19,7 @@ type server struct {
 	tun    Tun
 	script ScriptRunner
 	ban    BanChecker
+	bans   *ban.Table // the real table behind ban (nil in tests); occtl reads it
 	leases *lease.Table
 	now    func() time.Time
 
