@@ -2,6 +2,7 @@ package worker
 
 import (
 	"os"
+	"slices"
 	"time"
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
@@ -29,6 +30,7 @@ type authState struct {
 	username string
 	prompt   string
 	counter  int
+	cert     certInfo // client certificate verdict (certauth.go)
 }
 
 // selectGroups converts the vhost's select-group entries.
@@ -40,13 +42,36 @@ func (w *worker) selectGroups() []authxml.SelectGroup {
 	return gs
 }
 
-// passwordAuth reports whether the primary method takes a username and
+// selectedAuth is ocserv's ws->selected_auth: the primary alternative, or,
+// when the client certificate was verified, the first alternative that
+// includes certificate (enable-auth OR-composition).
+func (w *worker) selectedAuth() config.AuthMethod {
+	if w.auth.cert.ok {
+		for _, a := range w.vhost.Auth {
+			if a.Has(config.MethodCertificate) {
+				return a
+			}
+		}
+	}
+	return w.vhost.Auth[0]
+}
+
+// certGroups are the certificate's groups when the selected method uses
+// the certificate.
+func (w *worker) certGroups() []string {
+	if len(w.vhost.Auth) == 0 || !w.auth.cert.ok || !w.selectedAuth().Has(config.MethodCertificate) {
+		return nil
+	}
+	return w.auth.cert.groups
+}
+
+// passwordAuth reports whether the selected method takes a username and
 // password.
 func (w *worker) passwordAuth() bool {
 	if len(w.vhost.Auth) == 0 {
 		return true
 	}
-	for _, m := range w.vhost.Auth[0].Methods {
+	for _, m := range w.selectedAuth().Methods {
 		if m.IsPassword() {
 			return true
 		}
@@ -54,13 +79,13 @@ func (w *worker) passwordAuth() bool {
 	return false
 }
 
-// authType is SecAuthInit.auth_type for the primary method.
+// authType is SecAuthInit.auth_type for the selected method.
 func (w *worker) authType() uint32 {
 	var t uint32
 	if len(w.vhost.Auth) == 0 {
 		return uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
 	}
-	for _, m := range w.vhost.Auth[0].Methods {
+	for _, m := range w.selectedAuth().Methods {
 		switch m.Name {
 		case config.MethodPlain:
 			t |= uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
@@ -78,7 +103,7 @@ func (w *worker) authType() uint32 {
 }
 
 func (w *worker) usernameForm(r *httpwire.Request) error {
-	groups := authxml.GroupOptions(w.auth.group, w.vhost.DefaultSelectGroup, nil, w.selectGroups())
+	groups := authxml.GroupOptions(w.auth.group, w.vhost.DefaultSelectGroup, w.certGroups(), w.selectGroups())
 	form := authxml.UsernameForm(w.client, w.vhost.PreLoginBanner, w.passwordAuth(), groups)
 	return w.send(authxml.FormResponse(r.Minor, nil, w.vhost.CookieTimeout, form))
 }
@@ -133,6 +158,8 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 				w.auth.group = name
 			} else if f.Group == w.vhost.DefaultSelectGroup {
 				w.auth.group = ""
+			} else if slices.Contains(w.certGroups(), f.Group) {
+				w.auth.group = f.Group
 			}
 		}
 		if w.passwordAuth() {
@@ -140,13 +167,12 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 				return w.usernameForm(r)
 			}
 			w.auth.username = f.Username
-		} else if !w.passwordAuth() {
-			// Certificate-only login needs client certificate
-			// verification, which is not implemented yet.
+		} else if !w.auth.cert.ok {
+			w.log.Infof("no certificate provided for authentication")
 			return w.fail(r, authxml.ReasonNoCert)
 		}
 		req := &ipcpb.SecAuthInit{
-			TlsAuthOk:        ptr(false),
+			TlsAuthOk:        ptr(w.auth.cert.ok),
 			UserName:         ptr(w.auth.username),
 			GroupName:        ptr(w.auth.group),
 			Ip:               ptr(w.remoteIP),
@@ -161,6 +187,10 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 		}
 		if w.hostname != "" {
 			req.Hostname = ptr(w.hostname)
+		}
+		if w.auth.cert.ok {
+			req.CertUserName = ptr(w.auth.cert.user)
+			req.CertGroupNames = w.auth.cert.groups
 		}
 		if err := ipc.Request(w.st.GetSecmodPath(), ipc.CmdSecAuthInit, req, ipc.CmdSecAuthReply, &reply, timeout); err != nil {
 			w.log.Errorf("error communicating with sec-mod: %v", err)

@@ -38,7 +38,7 @@ type vhostTLS struct {
 // newTLSKeys builds one tls.Config per vhost: certificate chains from the
 // start-up message with sec-mod-backed private keys, the tls-priorities
 // translation, and client-certificate requests only when the certificate
-// method is enabled (verification is not implemented yet, issue 5).
+// method is enabled.
 func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 	k := &tlsKeys{vhosts: map[string]*vhostTLS{}}
 	for _, v := range cfg.Vhosts {
@@ -84,12 +84,12 @@ func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 			w.log.Debugf("vhost %s: tls-priorities: %s", v.Name, wn)
 		}
 		set.Apply(vt.conf)
-		for _, am := range v.Auth {
-			if am.Has(config.MethodCertificate) {
-				// Verification comes with certificate authentication;
-				// until then the certificate is only requested.
-				vt.conf.ClientAuth = tls.RequestClientCert
-			}
+		if v.CertRequest == config.CertRequested || v.CertRequest == config.CertRequired {
+			// Verified in VerifyConnection (certauth.go), as ocserv's
+			// verify callback: a missing or bad certificate can end
+			// the handshake there.
+			vt.conf.ClientAuth = tls.RequestClientCert
+			vt.conf.VerifyConnection = func(cs tls.ConnectionState) error { return w.verifyConnection(cs, v) }
 		}
 		k.vhosts[v.Name] = vt
 	}
