@@ -1,0 +1,126 @@
+package dtlsx
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// PacketConn adapts the connected UDP socket main handed over to the
+// net.PacketConn pion wants. The first Read returns the datagram main
+// already consumed (the ClientHello). WriteTo ignores the address: the
+// socket is connected, and (*net.UDPConn).WriteTo would fail on it.
+//
+// Replace swaps the socket after NAT rebinding; a Read blocked on the old
+// socket returns its next read from the new one.
+type PacketConn struct {
+	raddr net.Addr
+
+	mu    sync.Mutex
+	cur   *net.UDPConn
+	old   []*net.UDPConn
+	first []byte
+	rdl   time.Time
+}
+
+// NewPacketConn wraps c; first is replayed by the first read (may be nil).
+func NewPacketConn(c *net.UDPConn, first []byte) *PacketConn {
+	var ra net.Addr = c.RemoteAddr()
+	if ra == nil {
+		ra = &net.UDPAddr{}
+	}
+	return &PacketConn{raddr: ra, cur: c, first: append([]byte(nil), first...)}
+}
+
+// RemoteAddr is the client's address.
+func (p *PacketConn) RemoteAddr() net.Addr { return p.raddr }
+
+// Replace makes c the socket for further reads and writes and queues
+// first (if any) for the next read. The previous socket is closed.
+func (p *PacketConn) Replace(c *net.UDPConn, first []byte) {
+	p.mu.Lock()
+	prev := p.cur
+	p.cur = c
+	if first != nil {
+		p.first = append([]byte(nil), first...)
+	}
+	p.mu.Unlock()
+	// Wake a reader blocked on the previous socket; it retries on c.
+	_ = prev.SetReadDeadline(time.Now())
+	p.mu.Lock()
+	p.old = append(p.old, prev)
+	p.mu.Unlock()
+}
+
+func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for range 1 << 20 {
+		p.mu.Lock()
+		if f := p.first; f != nil {
+			p.first = nil
+			p.mu.Unlock()
+			return copy(b, f), p.raddr, nil
+		}
+		c := p.cur
+		for _, o := range p.old {
+			o.Close()
+		}
+		p.old = nil
+		dl := p.rdl
+		p.mu.Unlock()
+		_ = c.SetReadDeadline(dl)
+		n, err := c.Read(b)
+		if err != nil {
+			p.mu.Lock()
+			swapped := p.cur != c
+			p.mu.Unlock()
+			if swapped {
+				continue
+			}
+			return n, p.raddr, err
+		}
+		return n, p.raddr, nil
+	}
+	return 0, p.raddr, errors.New("dtlsx: socket replaced too often")
+}
+
+func (p *PacketConn) WriteTo(b []byte, _ net.Addr) (int, error) {
+	p.mu.Lock()
+	c := p.cur
+	p.mu.Unlock()
+	return c.Write(b)
+}
+
+// Close closes the current socket (and any replaced one).
+func (p *PacketConn) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, o := range p.old {
+		o.Close()
+	}
+	p.old = nil
+	return p.cur.Close()
+}
+
+func (p *PacketConn) LocalAddr() net.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur.LocalAddr()
+}
+
+func (p *PacketConn) SetDeadline(t time.Time) error { return p.SetReadDeadline(t) }
+
+func (p *PacketConn) SetReadDeadline(t time.Time) error {
+	p.mu.Lock()
+	p.rdl = t
+	c := p.cur
+	p.mu.Unlock()
+	return c.SetReadDeadline(t)
+}
+
+func (p *PacketConn) SetWriteDeadline(t time.Time) error {
+	p.mu.Lock()
+	c := p.cur
+	p.mu.Unlock()
+	return c.SetWriteDeadline(t)
+}
