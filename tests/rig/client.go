@@ -34,6 +34,10 @@ type ClientOptions struct {
 	Server netip.Addr
 	Port   int
 	Path   string
+	// Host, when set, is the host name in the URL (so openconnect sends it
+	// as TLS SNI and Host header); --resolve HOST:ADDR makes openconnect
+	// connect to the server address anyway (no DNS involved).
+	Host string
 	// Pin overrides --servercert (default r.PKI.ServerPin).
 	Pin string
 	// Program is the client program (default "openconnect").
@@ -153,7 +157,12 @@ func (r *Rig) StartClient(opt ClientOptions) *Client {
 		argv = append(argv, "-c", opt.Cert.Cert, "-k", opt.Cert.Key)
 	}
 	argv = append(argv, opt.Args...)
-	argv = append(argv, fmt.Sprintf("https://%s/%s", netip.AddrPortFrom(opt.Server, uint16(opt.Port)), opt.Path))
+	if opt.Host != "" {
+		argv = append(argv, "--resolve="+opt.Host+":"+opt.Server.String())
+		argv = append(argv, fmt.Sprintf("https://%s:%d/%s", opt.Host, opt.Port, opt.Path))
+	} else {
+		argv = append(argv, fmt.Sprintf("https://%s/%s", netip.AddrPortFrom(opt.Server, uint16(opt.Port)), opt.Path))
+	}
 	stdin := opt.Stdin
 	if stdin == "" {
 		stdin = opt.Password + "\n"
