@@ -1,30 +1,15 @@
-// Command occtl controls a running ocserv through its control socket.
-//
-// It runs as an ordinary command (root, to reach the socket) and touches
-// nothing but the socket. The control protocol and every command's text and
-// JSON output arrive with the occtl work item; this build only answers
-// --help and --version and says plainly that the commands are missing.
+// Command occtl controls a running ocserv through its control socket
+// (occtl-socket-file, root only): status, users, sessions, bans,
+// disconnects, reload and stop, with the text and JSON output of ocserv
+// 1.1.6's occtl. Everything lives in internal/occtl.
 package main
 
 import (
-	"fmt"
 	"os"
 
-	"github.com/ocserv-go/ocserv/internal/version"
+	"github.com/ocserv-go/ocserv/internal/occtl"
 )
 
 func main() {
-	for _, a := range os.Args[1:] {
-		switch a {
-		case "-v", "--version":
-			fmt.Printf("occtl %s (ocserv-go %s)\n", version.Compat, version.Build)
-			return
-		case "-h", "--help":
-			fmt.Println("Usage: occtl [-s SOCKET] [-j] [-n] COMMAND")
-			fmt.Println("The control commands are not implemented in this build of ocserv-go yet.")
-			return
-		}
-	}
-	fmt.Fprintln(os.Stderr, "occtl: the control commands are not implemented in this build of ocserv-go yet")
-	os.Exit(1)
+	os.Exit(occtl.Main(os.Args[1:], occtl.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }
