@@ -107,6 +107,7 @@ func (s *server) handleCmd(p *proc, f ipc.Frame) error {
 		if err := f.Unmarshal(&m); err != nil {
 			return errors.Join(errBadCommand, err)
 		}
+		s.stats.latency(s.now(), &m)
 		return nil
 	}
 	return errors.Join(errBadCommand, errors.New("unknown command "+f.Cmd.String()))

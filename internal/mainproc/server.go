@@ -22,6 +22,8 @@ type server struct {
 	bans   *ban.Table // the real table behind ban (nil in tests); occtl reads it
 	leases *lease.Table
 	now    func() time.Time
+	stats  *serverStats // occtl's "show status" counters
+	ctl    *ctlServer   // occtl control socket (startCtl)
 
 	ctx    context.Context // cancelled at shutdown (stops scripts)
 	cancel context.CancelFunc
@@ -75,6 +77,7 @@ func newServer(cfg *config.Config, snap *snapshot, d serverDeps) *server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.stats = newServerStats(s.now())
 	var pinger lease.Pinger
 	if cfg.PingLeases {
 		pinger = icmpPinger{}

@@ -157,6 +157,8 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	p.tunName, p.tunCfg = name, tcfg
 	s.mu.Unlock()
 
+	s.notifyTop(p, true, 0)
+
 	// connect-script.
 	if path, next := scriptenv.Resolve(scriptenv.Connect, cfg.ConnectScript, s.scriptSession(p)); path != "" {
 		env := scriptenv.Merge(os.Environ(), scriptenv.Env(scriptenv.Connect, s.scriptSession(p), next, s.now()))
@@ -400,6 +402,7 @@ func (s *server) removeProc(p *proc) {
 		} else {
 			bytesIn, bytesOut = st.GetBytesIn(), st.GetBytesOut()
 			r := st.GetDisconReason()
+			s.sessionEnded(p, r, bytesIn, bytesOut)
 			if reasonIsDebug(r) {
 				log.Debugf("user disconnected (reason: %s, rx: %d, tx: %d)", reasonText(r), bytesIn, bytesOut)
 			} else {
