@@ -13,17 +13,23 @@
 // password." until the third one fails the login. The prompt counter is
 // always 0 (a single password input).
 //
-// OTP files (plain[...,otp=FILE], liboath in ocserv) are not supported yet:
-// New refuses such a configuration.
+// With an OTP file (plain[...,otp=FILE], liboath's users file, see
+// internal/otpfile) the module also reads and rewrites that file: a user
+// with a password hash is asked for the password and then for the OTP
+// ("Please enter your OTP password."); a user with an empty hash, and
+// every user when no passwd= file is given, only for the OTP. A wrong,
+// reused or unknown OTP fails the login at once (no retries).
 package plain
 
 import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/otpfile"
 	"github.com/ocserv-go/ocserv/internal/passwd"
 )
 
@@ -35,22 +41,21 @@ type Logf func(format string, args ...any)
 
 // Module is the plain method configured with one password file.
 type Module struct {
-	path string
+	path string // passwd file ("" = OTP only)
+	otp  string // OTP users file ("" = none)
 	logf Logf
+	now  func() time.Time
 }
 
 // New returns the plain module for opts. logf may be nil.
 func New(opts *config.PlainOptions, logf Logf) (*Module, error) {
-	if opts == nil || opts.Passwd == "" {
-		return nil, errors.New("plain: no password file configured")
-	}
-	if opts.OTP != "" {
-		return nil, fmt.Errorf("plain: OTP file %s is not supported by ocserv-go", opts.OTP)
+	if opts == nil || (opts.Passwd == "" && opts.OTP == "") {
+		return nil, errors.New("plain: no password or OTP file specified")
 	}
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Module{path: opts.Passwd, logf: logf}, nil
+	return &Module{path: opts.Passwd, otp: opts.OTP, logf: logf, now: time.Now}, nil
 }
 
 // Name implements auth.Module.
@@ -64,6 +69,9 @@ func (m *Module) AllowsRetries() bool { return true }
 
 // GroupList implements auth.Module: every group of the file.
 func (m *Module) GroupList() ([]string, error) {
+	if m.path == "" {
+		return nil, nil
+	}
 	g, err := passwd.AllGroups(m.path)
 	if err != nil {
 		m.logf("error in plain authentication; cannot open: %s", m.path)
@@ -78,6 +86,10 @@ func (m *Module) Init(info auth.InitInfo) (auth.Session, auth.Result, error) {
 		return nil, auth.Failed, nil
 	}
 	s := &session{m: m, user: auth.Truncate(info.Username, auth.MaxUsernameSize)}
+	if m.path == "" {
+		s.otpOnly()
+		return s, auth.Continue, nil
+	}
 	e, found, err := passwd.Lookup(m.path, s.user)
 	if err != nil {
 		m.logf("error in plain authentication; cannot open: %s", m.path)
@@ -89,6 +101,10 @@ func (m *Module) Init(info auth.InitInfo) (auth.Session, auth.Result, error) {
 	}
 	s.entry = e
 	if e.NoPassword {
+		if m.otp != "" {
+			s.otpOnly()
+			return s, auth.Continue, nil
+		}
 		return s, auth.OK, nil
 	}
 	return s, auth.Continue, nil
@@ -100,14 +116,34 @@ type session struct {
 	entry   passwd.Entry
 	unknown bool
 
-	mu      sync.Mutex
-	retries int
-	msg     string
+	mu       sync.Mutex
+	retries  int
+	msg      string
+	otpStage bool // the next input is the OTP
+}
+
+// otpOnly makes the first (and only) input the OTP.
+func (s *session) otpOnly() {
+	s.otpStage = true
+	s.msg = auth.MsgOTP
+}
+
+// checkOTP verifies an OTP against the users file (one try).
+func (s *session) checkOTP(otp string) auth.Result {
+	err := otpfile.Authenticate(s.m.otp, s.user, otp, otpfile.Window, s.m.now())
+	if err != nil {
+		s.m.logf("plain-auth: OTP auth failed for '%s': %v", s.user, err)
+		return auth.Failed
+	}
+	return auth.OK
 }
 
 func (s *session) Pass(password string) auth.Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.otpStage {
+		return s.checkOTP(password)
+	}
 	ok := false
 	if !s.unknown && !s.entry.NoPassword {
 		var err error
@@ -122,6 +158,11 @@ func (s *session) Pass(password string) auth.Result {
 		return auth.Failed
 	}
 	if ok {
+		if s.m.otp != "" {
+			s.otpStage = true
+			s.msg = auth.MsgOTP
+			return auth.Continue
+		}
 		return auth.OK
 	}
 	s.retries++
