@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -33,12 +34,14 @@ type exec struct {
 	cache *cache
 
 	// hooks for tests
+	now     time.Time
+	loc     *time.Location
 	ifStats func(dev string) (rx, tx uint64, ok bool)
 	exitFn  func(code int)
 }
 
 func (x *exec) renderer(w io.Writer) *Renderer {
-	return &Renderer{JSON: x.json, Debug: x.debug, IfStats: x.ifStats, Stderr: x.stderr}
+	return &Renderer{JSON: x.json, Debug: x.debug, IfStats: x.ifStats, Stderr: x.stderr, Now: x.now, Loc: x.loc}
 }
 
 // runLine is occtl's handle_cmd: it returns the command's status.

@@ -87,7 +87,11 @@ type exitPanic struct{ code int }
 
 // Main runs occtl with the arguments after the program name and returns
 // the exit status.
-func Main(args []string, std IO) (code int) {
+func Main(args []string, std IO) int { return run(args, std, nil) }
+
+// run is Main with a hook to adjust the executor (tests fix the clock and
+// the interface counters).
+func run(args []string, std IO, adjust func(*exec)) (code int) {
 	o := parseArgs(args)
 	switch {
 	case o.version:
@@ -107,6 +111,9 @@ func Main(args []string, std IO) (code int) {
 	}
 	if f, ok := std.Stdout.(*os.File); ok {
 		x.stdoutFile = f
+	}
+	if adjust != nil {
+		adjust(x)
 	}
 	defer func() {
 		if r := recover(); r != nil {

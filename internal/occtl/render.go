@@ -56,6 +56,14 @@ func s(p *string) string {
 	return cstr(*p)
 }
 
+// sn is s for a C "%s" that may get NULL (glibc prints "(null)").
+func sn(p *string) string {
+	if p == nil {
+		return "(null)"
+	}
+	return cstr(*p)
+}
+
 func orNone(v string) string {
 	if v == "" {
 		return "(none)"
@@ -99,7 +107,7 @@ func vpnIP(u *ctlpb.UserInfoRep) string {
 	if v := s(u.LocalIp); v != "" {
 		return v
 	}
-	return s(u.LocalIp6)
+	return sn(u.LocalIp6)
 }
 
 // dtlsShort is the cipher column of show users: the part after

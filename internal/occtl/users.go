@@ -23,7 +23,7 @@ func (r *Renderer) UserList(w io.Writer, rep *ctlpb.UserListRep) {
 				lpad("dtls-cipher", 14), lpad("status", 9))
 		}
 		fmt.Fprintf(w, "%8d %s %s %s %s %s ", u.GetId(), lpad(orNone(s(u.Username)), 8),
-			lpad(s(u.Vhost), 8), lpad(s(u.Ip), 14), lpad(vpnIP(u), 14), lpad(s(u.Tun), 6))
+			lpad(sn(u.Vhost), 8), lpad(sn(u.Ip), 14), lpad(vpnIP(u), 14), lpad(sn(u.Tun), 6))
 		fmt.Fprintf(w, "%s %s %s\n", c.since(int64(u.GetConnTime())),
 			lpad(dtlsShort(s(u.DtlsCiphersuite)), 14), lpad(stateText(u.GetStatus(), false), 9))
 	}
@@ -192,7 +192,7 @@ func (r *Renderer) Iroutes(w io.Writer, rep *ctlpb.UserListRep) {
 			}
 			for _, ir := range u.GetIroutes() {
 				fmt.Fprintf(w, "%6d %s %s %s %s %s\n", u.GetId(), lpad(orNone(s(u.Username)), 8),
-					lpad(s(u.Vhost), 8), lpad(s(u.Tun), 6), lpad(vpnIP(u), 16), lpad(cstr(ir), 28))
+					lpad(sn(u.Vhost), 8), lpad(sn(u.Tun), 6), lpad(vpnIP(u), 16), lpad(cstr(ir), 28))
 			}
 		}
 		return
