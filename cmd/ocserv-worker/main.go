@@ -1,3 +1,9 @@
+// tlsunsafeekm: the DTLS PSK comes from the TLS exporter, which Go refuses
+// on TLS 1.2 sessions without Extended Master Secret unless this is set;
+// openconnect's GnuTLS priority (%COMPAT) does not negotiate EMS.
+
+//go:debug tlsunsafeekm=1
+
 // Command ocserv-worker is the per-client process of ocserv-go.
 //
 // main (ocserv) execs it once per accepted TCP connection with the

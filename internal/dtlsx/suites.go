@@ -133,3 +133,7 @@ func suiteInfo(id dtls.CipherSuiteID) (kx, cipher string, overhead int) {
 	}
 	return "UNKNOWN", "UNKNOWN", gcmRecordOverhead
 }
+
+// SuiteID is a DTLS cipher suite number (pion's type, re-exported so that
+// callers need not import pion).
+type SuiteID = dtls.CipherSuiteID

@@ -36,6 +36,8 @@ type server struct {
 	snapshot *snapshot      // what new workers are given
 	procs    map[int]*proc  // by worker pid
 	stopping bool           // shutdown started: no new sessions
+
+	udp udpRouter // DTLS ids → sessions (udp.go)
 }
 
 // snapshot is the part of the configuration handed to each new worker:

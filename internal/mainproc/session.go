@@ -173,6 +173,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 
 	sessionID := make([]byte, 32)
 	rand.Read(sessionID)
+	s.udp.register(p, sessionID)
 	reply := &ipcpb.AuthCookieReply{
 		Reply:     ipcpb.AuthRep_AUTH_OK.Enum(),
 		SessionId: sessionID,
@@ -362,6 +363,7 @@ func (s *server) scriptSession(p *proc) *scriptenv.Session {
 // descriptor.
 func (s *server) removeProc(p *proc) {
 	defer close(p.done)
+	s.udp.forget(p)
 	p.conn.Close()
 	s.mu.Lock()
 	delete(s.procs, p.pid)

@@ -131,8 +131,8 @@ func (s *session) settings(r *httpwire.Request) {
 	s.mtuOpt = u32(gc.Mtu, v.MTU)
 	s.subnetPrefix = u32(gc.Ipv6SubnetPrefix, v.IPv6SubnetPrefix)
 
-	// MTU (protocol.md §6.10): no DTLS yet, so its crypto overhead is 0
-	// but the IP/UDP header is still subtracted.
+	// MTU (protocol.md §6.10): link − IP/UDP header − the DTLS crypto
+	// overhead of the negotiated mode (0 without DTLS).
 	link := s.mtuOpt
 	if link <= 0 {
 		link = tunMTU(s.rep.GetVname())
@@ -151,11 +151,11 @@ func (s *session) settings(r *httpwire.Request) {
 		}
 	}
 	s.linkMTU = link
-	s.dataMTU = link - (ipOver + 8)
+	s.dataMTU = link - (ipOver + 8) - s.dtlsSetup(r, ipOver)
 }
 
 // connectResponse builds "200 CONNECTED" with the headers in ocserv's
-// order (protocol.md §4.3); no DTLS block.
+// order (protocol.md §4.3); the DTLS block comes from dtlsHeaders.
 func (s *session) connectResponse(r *httpwire.Request, v4, v6 netip.Addr, now time.Time) *httpwire.Response {
 	w, v, gc := s.w, s.w.vhost, s.rep.GetConfig()
 	resp := &httpwire.Response{Status: "HTTP/1.1 200 CONNECTED"}
@@ -276,8 +276,9 @@ func (s *session) connectResponse(r *httpwire.Request, v4, v6 netip.Addr, now ti
 	if v.ListenHostIsDyndns {
 		add("X-CSTP-DynDNS", "true")
 	}
+	jitter := rand.IntN(59) - 29
 	if v.RekeyTime > 0 {
-		add("X-CSTP-Rekey-Time", strconv.Itoa(v.RekeyTime+rand.IntN(59)-29))
+		add("X-CSTP-Rekey-Time", strconv.Itoa(v.RekeyTime+jitter))
 		// crypto/tls cannot renegotiate: "ssl" only where TLS 1.3 key
 		// updates stand in for it (pitfalls 14).
 		method := "new-tunnel"
@@ -308,6 +309,7 @@ func (s *session) connectResponse(r *httpwire.Request, v4, v6 netip.Addr, now ti
 			add(name, strings.TrimLeft(val, " "))
 		}
 	}
+	s.dtlsHeaders(add, jitter)
 	add("X-CSTP-Base-MTU", strconv.Itoa(s.linkMTU))
 	add("X-CSTP-MTU", strconv.Itoa(s.dataMTU))
 	if v.Banner != "" {

@@ -34,6 +34,8 @@ type session struct {
 	bytesIn, bytesOut atomic.Uint64 // to tun (from client) / from tun (to client)
 	lastRecv          atomic.Int64  // unix nanos of the last CSTP packet received
 	lastData          atomic.Int64  // unix nanos of the last DATA either way
+
+	dtls *dtlsState // nil when the tunnel has no UDP channel (dtls.go)
 }
 
 func (s *session) close() { s.tun.Close() }
@@ -61,6 +63,7 @@ func (s *session) run(ctx context.Context) (int, error) {
 	go func() { defer wg.Done(); s.tunToTLS(wr, finish) }()
 	go func() { defer wg.Done(); s.tlsToTun(wr, finish) }()
 	go func() { defer wg.Done(); s.cmdLoop(finish) }()
+	s.dtlsStart(ctx, finish)
 
 	every := w.p.CheckEvery
 	if every <= 0 {
@@ -93,6 +96,7 @@ loop:
 	}
 	// Stop the goroutines: closing the tun and the TLS connection wakes
 	// the readers, and the cmd socket read is interrupted by a deadline.
+	s.dtlsStop()
 	s.tun.Close()
 	_ = w.tlsConn.Close()
 	_ = w.p.Cmd.SetReadDeadline(time.Now())
@@ -127,6 +131,7 @@ func (s *session) checkTimers(t time.Time, wr *cstp.Writer) int {
 			_ = wr.WritePacket(cstp.TypeDPDReq, nil)
 		}
 	}
+	s.dtlsCheck(t)
 	if s.idle > 0 && time.Duration(now-s.lastData.Load()) > time.Duration(s.idle)*time.Second {
 		s.w.log.Infof("idle timeout reached for process (%d secs)", s.idle)
 		return ReasonIdleTimeout
@@ -152,6 +157,11 @@ func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
 			return
 		}
 		if n == 0 {
+			continue
+		}
+		if s.dtlsSend(buf, n) {
+			s.bytesOut.Add(uint64(n))
+			s.lastData.Store(time.Now().UnixNano())
 			continue
 		}
 		if err := wr.WriteFrame(buf[:cstp.HeaderLen+n], cstp.TypeData); err != nil {
@@ -183,6 +193,7 @@ func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 		switch p.Type {
 		case cstp.TypeData:
 			s.lastData.Store(now)
+			s.dtlsClientUsedTCP()
 			if len(p.Payload) == 0 {
 				continue
 			}
@@ -232,7 +243,10 @@ func (s *session) cmdLoop(finish func(end)) {
 			}
 			return
 		}
-		fr.Close() // CMD_UDP_FD: DTLS is not implemented yet
+		if fr.Cmd == ipc.CmdUDPFD {
+			s.dtlsUDPFD(&fr)
+		}
+		fr.Close()
 		if fr.Cmd == ipc.CmdTerminate {
 			finish(end{reason: ReasonServerDisconnect})
 			return
