@@ -71,7 +71,7 @@ func newFixture(now time.Time) fixture {
 		Id: proto.Int32(19200), Username: proto.String(""),
 		Ip: proto.String("10.251.0.6"), ConnTime: u32(t - 7300), Status: u32(psCont),
 		UserAgent: proto.String("Ag\"ent\\ caf\u00e9\ttab"),
-		Dpd: u32(0), Keepalive: u32(0), RestrictToRoutes: proto.Bool(false),
+		Dpd:       u32(0), Keepalive: u32(0), RestrictToRoutes: proto.Bool(false),
 		SafeId: []byte("pend1ngQ3jzqwpoqUrBBTk2kUGqE="), Vhost: proto.String("vpn.cf.test"),
 	}
 	for _, u := range []*ctlpb.UserInfoRep{alice, bob, pending} {
