@@ -3,9 +3,8 @@ package dtlsx
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -191,7 +190,8 @@ var (
 // sends or uses it. The worker holds no real private key (sec-mod does).
 func placeholderCert() (*tls.Certificate, error) {
 	phOnce.Do(func() {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		// RSA: pion keeps only the suites whose certificate type matches.
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			phErr = err
 			return
