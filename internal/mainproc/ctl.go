@@ -63,11 +63,16 @@ func (s *server) startCtl(cfg *config.Config, sigs chan<- os.Signal, secmodPIDs 
 	}
 	s.ctl = c
 	if !cfg.UseOCCTL || cfg.OCCTLSocketFile == "" {
+		s.log.Debugf("ctl: occtl socket disabled")
 		return nil
 	}
 	path := cfg.OCCTLSocketFile
 	os.Remove(path)
+	// As ocserv: bind under umask 066 so that the socket never exists with
+	// a wider mode (start-up, no files are being created concurrently).
+	old := syscall.Umask(0o066)
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	syscall.Umask(old)
 	if err != nil {
 		return fmt.Errorf("could not create occtl socket '%s': %w", path, err)
 	}
@@ -82,6 +87,7 @@ func (s *server) startCtl(cfg *config.Config, sigs chan<- os.Signal, secmodPIDs 
 		}
 	}
 	c.ln, c.path = ln, path
+	s.log.Debugf("ctl: listening on %s", path)
 	c.wg.Add(1)
 	go c.acceptLoop()
 	return nil

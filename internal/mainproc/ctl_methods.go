@@ -10,6 +10,7 @@ import (
 	"github.com/ocserv-go/ocserv/internal/ctl"
 	"github.com/ocserv-go/ocserv/internal/ctl/ctlpb"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+	"github.com/ocserv-go/ocserv/internal/secmod"
 )
 
 // ctlAnswer executes a decoded control request and returns the reply
@@ -251,7 +252,7 @@ func (s *server) cookieList() *ctlpb.CookieListRep {
 			UserAgent:     proto.String(c.GetUserAgent()),
 			RemoteIp:      proto.String(c.GetRemoteIp()),
 			Expires:       proto.Uint32(uint32(c.GetExpires())),
-			Status:        proto.Uint32(c.GetStatus()),
+			Status:        proto.Uint32(cookieStatus(c.GetStatus())),
 			InUse:         proto.Bool(c.GetInUse() != 0),
 			Vhost:         proto.String(c.GetVhost()),
 		}
@@ -261,4 +262,20 @@ func (s *server) cookieList() *ctlpb.CookieListRep {
 		rep.Cookies = append(rep.Cookies, ci)
 	}
 	return rep
+}
+
+// cookieStatus maps sec-mod's client-entry status (internal/secmod's own
+// numbering) to ocserv's PS_AUTH_* numbering that occtl expects.
+func cookieStatus(st uint32) uint32 {
+	switch st {
+	case secmod.StatusInit:
+		return ctl.StatusInit
+	case secmod.StatusCont:
+		return ctl.StatusCont
+	case secmod.StatusCompleted:
+		return ctl.StatusCompleted
+	case secmod.StatusFailed:
+		return ctl.StatusFailed
+	}
+	return ctl.StatusInactive
 }
