@@ -122,9 +122,12 @@ func (s *session) settings(r *httpwire.Request) {
 		s.dpd = u32(gc.MobileDpd, v.MobileDPD)
 	}
 	s.keepalive = u32(gc.Keepalive, v.Keepalive)
-	s.idle = u32(gc.IdleTimeout, v.IdleTimeout)
+	// ocserv 1.1.6 takes the idle timeout (check and header) from the
+	// vhost's configuration, never from the per-user/group values
+	// (observed: a per-user idle-timeout has no effect).
+	s.idle = v.IdleTimeout
 	if w.mobile {
-		s.idle = u32(gc.MobileIdleTimeout, v.MobileIdleTimeout)
+		s.idle = v.MobileIdleTimeout
 	}
 	s.sessionTimeout = u32(gc.SessionTimeoutSecs, v.SessionTimeout)
 	s.statsEvery = v.StatsReportTime

@@ -184,9 +184,11 @@ func TestConnectWithoutCookie(t *testing.T) {
 	}
 }
 
+// TestIdleTimeout: the vhost's idle-timeout ends a silent session; a
+// per-user idle-timeout is ignored (ocserv 1.1.6 reads the vhost's value).
 func TestIdleTimeout(t *testing.T) {
-	h := newHarness(t, nil, func(h *harness) {
-		h.override = func(gc *ipcpb.GroupConfig) { gc.IdleTimeout = ptr(uint32(1)) }
+	h := newHarness(t, [][2]string{{"idle-timeout", "1"}}, func(h *harness) {
+		h.override = func(gc *ipcpb.GroupConfig) { gc.IdleTimeout = ptr(uint32(1000)) }
 	})
 	start := time.Now()
 	h.connect()
