@@ -80,4 +80,3 @@ func FuzzClientHello(f *testing.F) {
 		}
 	})
 }
-

@@ -2,6 +2,7 @@ package dtls09
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -69,6 +70,13 @@ func (cfg *Config) check() error {
 // ClientHello, was already read and is passed as first. On success the
 // Conn owns pc; on error pc is left open for the caller to close.
 func Server(pc net.Conn, first []byte, cfg Config) (*Conn, error) {
+	return ServerContext(context.Background(), pc, first, cfg)
+}
+
+// ServerContext is Server with a context: cancelling it aborts the
+// handshake (ctx.Err() is returned). It has no effect once the handshake
+// is done.
+func ServerContext(ctx context.Context, pc net.Conn, first []byte, cfg Config) (*Conn, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -108,7 +116,9 @@ func Server(pc net.Conn, first []byte, cfg Config) (*Conn, error) {
 	if err := hs.sendFlight(c); err != nil {
 		return nil, err
 	}
-	if err := hs.await(c); err != nil {
+	stop := context.AfterFunc(ctx, func() { pc.SetReadDeadline(time.Now()) })
+	defer stop()
+	if err := hs.await(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -201,12 +211,15 @@ func (hs *serverHandshake) sendFlight(c *Conn) error {
 
 // await reads until the client's Finished verifies, resending the flight
 // on timeouts and on a repeated ClientHello.
-func (hs *serverHandshake) await(c *Conn) error {
+func (hs *serverHandshake) await(ctx context.Context, c *Conn) error {
 	deadline := time.Now().Add(hs.cfg.HandshakeTimeout)
 	rto := initialRTO
 	next := time.Now().Add(rto)
 	defer c.pc.SetReadDeadline(time.Time{})
 	for i := 0; i < maxHandshakeDatagrams; i++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dtls09: handshake: %w", err)
+		}
 		wake := next
 		if deadline.Before(wake) {
 			wake = deadline
@@ -220,6 +233,9 @@ func (hs *serverHandshake) await(c *Conn) error {
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
 				return fmt.Errorf("dtls09: handshake read: %w", err)
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("dtls09: handshake: %w", err)
 			}
 			if !now.Before(deadline) {
 				return fmt.Errorf("%w after %v", ErrHandshakeTimeout, hs.cfg.HandshakeTimeout)

@@ -2,6 +2,7 @@ package dtls09
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -338,5 +339,33 @@ func TestNoExtensions(t *testing.T) {
 	peer.send(t, tc.finish())
 	if r := wait(t, ch); r.err != nil {
 		t.Fatal(r.err)
+	}
+}
+
+// TestHandshakeCancel: cancelling the context ends a waiting handshake at
+// once.
+func TestHandshakeCancel(t *testing.T) {
+	master, sid := testSecrets()
+	tc := newTestClient(master, sid, AES128SHA)
+	srv, _ := udpPair(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	go func() {
+		_, err := ServerContext(ctx, srv, tc.hello(), Config{SessionID: sid, MasterSecret: master, Suite: AES128SHA})
+		ch <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-ch:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v", err)
+		}
+		if el := time.Since(start); el > 300*time.Millisecond {
+			t.Errorf("returned %v after cancel", el)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("handshake not cancelled")
 	}
 }
