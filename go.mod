@@ -8,6 +8,7 @@ require (
 	github.com/go-crypt/crypt v0.14.15 // indirect
 	github.com/go-crypt/x v0.4.16 // indirect
 	github.com/mattn/go-runewidth v0.0.31 // indirect
+	github.com/msteinert/pam/v2 v2.1.0 // indirect
 	github.com/peterh/liner v1.2.3 // indirect
 	github.com/pion/dtls/v3 v3.1.15 // indirect
 	github.com/pion/logging v0.2.4 // indirect

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/ocserv-go/ocserv/internal/auth/pam"
 	"github.com/ocserv-go/ocserv/internal/version"
 )
 
@@ -53,7 +54,11 @@ Please report bugs to the ocserv-go project.
 // The server itself is not in this build yet (only -t works), so nothing
 // is listed.
 func compiledWith() []string {
-	return nil
+	f := []string{"oath"}
+	if pam.Available() {
+		f = append(f, "PAM")
+	}
+	return f
 }
 
 // writeVersion prints the --version text. The first line is what ocserv

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ocserv-go/ocserv/internal/auth"
+	"github.com/ocserv-go/ocserv/internal/auth/pam"
 	"github.com/ocserv-go/ocserv/internal/auth/plain"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/logx"
@@ -35,13 +36,14 @@ func methodBits(name string) uint32 {
 	return 0
 }
 
-// newModule creates the module of a configured method. Only plain exists
-// so far; other methods are reported and left without a module (their
-// logins fail).
+// newModule creates the module of a configured method (plain, pam); other
+// methods are reported and left without a module (their logins fail).
 func newModule(m *config.Method, log *logx.Logger) (auth.Module, error) {
 	switch m.Name {
 	case config.MethodPlain:
 		return plain.New(m.Plain, log.Noticef)
+	case config.MethodPAM:
+		return pam.New(m.PAM, log.Noticef)
 	}
 	return nil, fmt.Errorf("authentication method %s is not supported by ocserv-go", m.Name)
 }
