@@ -23,7 +23,7 @@ func TestDTLS09(t *testing.T) {
 	const size = 5 << 20
 	cases := []struct {
 		ciphers, want, mtu string
-		flight            []int // UDP payload sizes of the server's first flight
+		flight             []int // UDP payload sizes of the server's first flight
 	}{
 		{"AES128-SHA", "(DTLS0.9)-(RSA)-(AES-128-CBC)-(SHA1)", "1406", []int{103, 16, 77}},
 		{"AES256-SHA", "(DTLS0.9)-(RSA)-(AES-256-CBC)-(SHA1)", "1406", []int{103, 16, 77}},
