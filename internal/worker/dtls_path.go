@@ -145,10 +145,7 @@ func (s *session) dtlsHandshake(ctx context.Context, cancel context.CancelFunc, 
 	}
 	old := d.active
 	d.active = c
-	d.pc = nil
-	if _, ok := c.(*dtlsx.Session); ok {
-		d.pc = pc
-	}
+	d.pc = pc
 	d.hsCancel = nil
 	d.mu.Unlock()
 	now := time.Now().UnixNano()
