@@ -119,6 +119,7 @@ func Run(cfg *config.Config, o Options) int {
 
 	s := newServer(cfg, snap, serverDeps{log: log, sm: sm.client, script: scriptRunner(os.Stderr)})
 	s.enableBans()
+	defer s.startUDP()()
 	ws := &workerStarter{
 		path:       workerPath,
 		args:       o.Args[1:],
