@@ -62,18 +62,19 @@ type result struct {
 
 func (r result) meta() string { return fmt.Sprintf("%d %q", r.code, r.stderr) }
 
-func runOurs(sock string, now time.Time, args []string) result {
+func runOurs(sock string, now time.Time, args []string, stdin string) result {
 	var out, errb bytes.Buffer
-	code := run(append([]string{"-s", sock}, args...), IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}, func(x *exec) {
+	code := run(append([]string{"-s", sock}, args...), IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}, func(x *exec) {
 		x.now, x.loc = now, time.UTC
 		x.ifStats = func(string) (uint64, uint64, bool) { return 0, 0, false }
 	})
 	return result{out.String(), errb.String(), code}
 }
 
-func runReal(t *testing.T, sock string, args []string) result {
+func runReal(t *testing.T, sock string, args []string, stdin string) result {
 	cmd := osexec.Command("/usr/bin/occtl", append([]string{"-s", sock}, args...)...)
 	cmd.Env = append(os.Environ(), "TZ=UTC")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -87,18 +88,24 @@ func runReal(t *testing.T, sock string, args []string) result {
 }
 
 type goldenRun struct {
-	file string
-	args []string
+	file  string
+	args  []string
+	stdin string // interactive input (args empty)
 }
+
+// interactiveInput is fed to the prompt (stdin not a terminal: the
+// prompt and each line are echoed, as GNU readline does).
+const interactiveInput = "show users\nshow user\nshow id abc\nSHOW  USER alice\nshow foo\nhelp\n?\nunban ip 10.251.0.2\nquit\nshow status\n"
 
 func goldenRuns() []goldenRun {
 	var runs []goldenRun
 	for _, c := range goldenCases {
-		runs = append(runs, goldenRun{c.name + ".txt", c.args})
+		runs = append(runs, goldenRun{c.name + ".txt", c.args, ""})
 		if c.json {
-			runs = append(runs, goldenRun{c.name + ".json", append([]string{"-j"}, c.args...)})
+			runs = append(runs, goldenRun{c.name + ".json", append([]string{"-j"}, c.args...), ""})
 		}
 	}
+	runs = append(runs, goldenRun{"interactive.txt", nil, interactiveInput})
 	return runs
 }
 
@@ -115,7 +122,7 @@ func capture(t *testing.T) {
 		var meta strings.Builder
 		files := map[string]string{}
 		for _, r := range goldenRuns() {
-			res := runReal(t, srv.path, r.args)
+			res := runReal(t, srv.path, r.args, r.stdin)
 			files[r.file] = res.stdout
 			fmt.Fprintf(&meta, "%s %s\n", r.file, res.meta())
 		}
@@ -165,7 +172,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := runOurs(srv.path, now, r.args)
+			got := runOurs(srv.path, now, r.args, r.stdin)
 			if got.stdout != string(want) {
 				t.Errorf("stdout differs from the real occtl\n--- got\n%s\n--- want\n%s", got.stdout, want)
 			}

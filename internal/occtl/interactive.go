@@ -1,8 +1,13 @@
 package occtl
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/peterh/liner"
 
@@ -14,6 +19,9 @@ import (
 // with status 0. Failing commands do not end it.
 func (x *exec) interactiveLoop() int {
 	banner(x.stderr, version.Compat)
+	if f, ok := x.stdin.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		return x.plainLoop()
+	}
 	ln := liner.NewLiner()
 	defer ln.Close()
 	ln.SetCtrlCAborts(false)
@@ -34,6 +42,22 @@ func (x *exec) interactiveLoop() int {
 		if line != "" {
 			ln.AppendHistory(line)
 		}
+		x.runLine(line)
+	}
+}
+
+// plainLoop is the prompt on a stdin that is not a terminal: like GNU
+// readline there, the prompt and the line read are echoed to stdout.
+func (x *exec) plainLoop() int {
+	rd := bufio.NewReader(x.stdin)
+	for {
+		io.WriteString(x.stdout, "> ")
+		line, err := rd.ReadString('\n')
+		if line == "" && err != nil {
+			return 0
+		}
+		line = strings.TrimSuffix(line, "\n")
+		io.WriteString(x.stdout, line+"\n")
 		x.runLine(line)
 	}
 }
