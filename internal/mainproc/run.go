@@ -120,6 +120,12 @@ func Run(cfg *config.Config, o Options) int {
 	s := newServer(cfg, snap, serverDeps{log: log, sm: sm.client, script: scriptRunner(os.Stderr)})
 	s.enableBans()
 	defer s.startUDP()()
+	if err := s.startCtl(cfg, sigs, sm.cmd.Process.Pid); err != nil {
+		log.Errorf("Cannot create command handler: %v", err)
+		sm.cmd.Process.Kill()
+		closeListeners()
+		return 1
+	}
 	ws := &workerStarter{
 		path:       workerPath,
 		args:       o.Args[1:],
@@ -131,7 +137,7 @@ func Run(cfg *config.Config, o Options) int {
 
 	secmodDead := make(chan struct{})
 	go func() {
-		err := serveAsync(sm.async, s.ban, log)
+		err := serveAsync(sm.async, s.ban, log, s.stats.secmodReport)
 		_ = err
 		close(secmodDead)
 	}()
@@ -146,6 +152,7 @@ func Run(cfg *config.Config, o Options) int {
 	close(stop)
 	closeListeners()
 	s.shutdown(sm)
+	s.stopCtl()
 	if pidFile != "" {
 		os.Remove(pidFile)
 	}
@@ -156,7 +163,8 @@ func Run(cfg *config.Config, o Options) int {
 // loop is main's event loop: new connections, signals, sec-mod's death.
 // It returns the exit status once the server has to stop.
 func (s *server) loop(o Options, ws *workerStarter, sigs <-chan os.Signal, conns <-chan *net.TCPConn, secmodDead, secmodExited <-chan struct{}) int {
-	var lastAccept time.Time
+	var gate acceptGate
+	acceptCh := conns
 	maint := time.NewTicker(maintenanceEvery)
 	defer maint.Stop()
 	for {
@@ -185,16 +193,15 @@ func (s *server) loop(o Options, ws *workerStarter, sigs <-chan os.Signal, conns
 		case <-secmodExited:
 			s.log.Errorf("ocserv-secmod died unexpectedly")
 			return 1
-		case c := <-conns:
-			cfg := s.config()
-			if cfg.RateLimitMs > 0 {
-				gap := time.Duration(cfg.RateLimitMs) * time.Millisecond
-				if wait := gap - time.Since(lastAccept); wait > 0 {
-					time.Sleep(wait)
-				}
-			}
-			lastAccept = time.Now()
-			s.accept(ws, c, cfg)
+		case <-gate.resume:
+			s.gateResume(&gate)
+		case c := <-acceptCh:
+			s.accept(ws, c, s.config())
+			s.gateAfterAccept(&gate, ws.secmodPath)
+		}
+		acceptCh = conns
+		if gate.paused() {
+			acceptCh = nil
 		}
 	}
 }

@@ -206,7 +206,7 @@ func startSecmod(cfg *config.Config, configFile string, args []string, debug int
 
 // serveAsync handles sec-mod's unsolicited messages (ban points, stats)
 // until the channel closes, which means sec-mod is gone.
-func serveAsync(c *net.UnixConn, ban BanChecker, log *logx.Logger) error {
+func serveAsync(c *net.UnixConn, ban BanChecker, log *logx.Logger, onStats func(*ipcpb.SecmStats)) error {
 	for {
 		f, err := ipc.Recv(c, ipc.MaxMsgSize, 0)
 		if err != nil {
@@ -229,6 +229,9 @@ func serveAsync(c *net.UnixConn, ban BanChecker, log *logx.Logger) error {
 			var m ipcpb.SecmStats
 			if err := f.Unmarshal(&m); err == nil {
 				log.Debugf("sec-mod stats: %d client entries, %d auth failures", m.GetSecmodClientEntries(), m.GetSecmodAuthFailures())
+				if onStats != nil {
+					onStats(&m)
+				}
 			}
 		default:
 			log.Debugf("unexpected message '%s' from sec-mod", f.Cmd)
