@@ -52,6 +52,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -424,6 +425,24 @@ func TestOcctlGolden(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // compareExitCases runs the error cases with both occtls against one
 // server.
 func compareExitCases(t *testing.T, r *rig.Rig, ours, sock, what string) {
@@ -456,6 +475,24 @@ func crossDriveActions(t *testing.T, r *rig.Rig, ours, sock string, ids scenario
 		{[]string{"disconnect", "user", "nobody"}, "could not disconnect user 'nobody'\n", 1},
 		{[]string{"reload"}, "Server scheduled to reload\n", 0},
 	}
+	// show events from our occtl, watching the disconnects below; 'q' on
+	// stdin ends it with status 0.
+	evCmd := exec.Command("ip", "netns", "exec", r.ServerNS, ours, "-s", sock, "show", "events")
+	evIn, err := evCmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evOut syncBuffer
+	evCmd.Stdout, evCmd.Stderr = &evOut, &evOut
+	if err := evCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	evDone := make(chan error, 1)
+	go func() { evDone <- evCmd.Wait() }()
+	t.Cleanup(func() { evCmd.Process.Kill() })
+	for i := 0; i < 100 && !strings.Contains(evOut.String(), "Press 'q'"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
 	for _, s := range steps {
 		got := runOcctl(t, r, ours, sock, s.args...)
 		if got.Stdout != s.out || got.Code != s.code {
@@ -474,6 +511,20 @@ func crossDriveActions(t *testing.T, r *rig.Rig, ours, sock string, ids scenario
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	wantEv := regexp.MustCompile(`default: disconnect user 'bob' \(` + ids.ids["bob"] + `\) from ` +
+		regexp.QuoteMeta(r.Links[1].ClientAddr.String()) + ` with IP \S+ \(reason: [^,]+, time: [ 0-9smhd:]+\)\n`)
+	for i := 0; i < 100 && !wantEv.MatchString(evOut.String()); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	evIn.Write([]byte("q"))
+	select {
+	case err := <-evDone:
+		if err != nil || !wantEv.MatchString(evOut.String()) {
+			t.Errorf("our occtl show events on the real ocserv: %v\n%s", err, evOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("our occtl show events did not end on 'q':\n%s", evOut.String())
 	}
 	if res := runOcctl(t, r, "/usr/bin/occtl", sock, "show", "ip", "bans"); strings.Contains(res.Stdout, banned) {
 		t.Errorf("after unban, the real occtl still lists %s:\n%s", banned, res.Stdout)
