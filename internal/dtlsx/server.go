@@ -143,7 +143,17 @@ func ServerResume(ctx context.Context, pc *PacketConn, cfg ResumeConfig) (*Sessi
 		FlightInterval:          FlightInterval,
 		MTU:                     cfg.MTU,
 	}
-	return handshake(ctx, pc, cfg.HandshakeTimeout, c)
+	sess, err := handshake(ctx, pc, cfg.HandshakeTimeout, c)
+	if err != nil {
+		return nil, err
+	}
+	// A full handshake (placeholder certificate, fresh session id) must
+	// never be accepted: anyone could run one with the id seen on the wire.
+	if st, ok := sess.Conn.ConnectionState(); !ok || !bytes.Equal(st.SessionID, cfg.SessionID) {
+		sess.Close()
+		return nil, errors.New("dtlsx: client did not resume the session")
+	}
+	return sess, nil
 }
 
 // handshake uses pion's Config: its functional options cannot express

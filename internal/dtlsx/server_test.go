@@ -109,9 +109,7 @@ func TestResumeFallThroughIsClean(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if err := cli.HandshakeContext(ctx); err == nil {
-		t.Fatal("full handshake with a resumption-only suite succeeded")
-	}
+	_ = cli.HandshakeContext(ctx) // may complete on the client side; the server must refuse
 	cli.Close()
 	if err := <-ch; err == nil {
 		t.Fatal("server accepted a non-resumed handshake")
