@@ -288,5 +288,7 @@ func takeSnapshot(cfg *config.Config, cfgFile string) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{file: cfgFile, data: data, chains: chains}, nil
+	snap := &snapshot{file: cfgFile, data: data, chains: chains}
+	snap.pamGroups, snap.plainGroups = authGroupLists(cfg)
+	return snap, nil
 }

@@ -46,6 +46,8 @@ type snapshot struct {
 	file   string
 	data   []byte
 	chains []*ipcpb.CertChain
+	// auto-select-group lists (authgroups.go)
+	pamGroups, plainGroups []string
 }
 
 // serverDeps are the replaceable parts of a server (tests use fakes).

@@ -35,6 +35,9 @@ type authState struct {
 
 // selectGroups converts the vhost's select-group entries.
 func (w *worker) selectGroups() []authxml.SelectGroup {
+	if gs, ok := w.autoSelectGroups(); ok {
+		return gs
+	}
 	var gs []authxml.SelectGroup
 	for _, g := range w.vhost.SelectGroups {
 		gs = append(gs, authxml.SelectGroup{Name: g.Name, Friendly: g.Label})
