@@ -57,6 +57,19 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 		return failedSession()
 	}
 
+	s.store.mu.Lock()
+	opened := e.sessionOpen
+	s.store.mu.Unlock()
+	if !opened {
+		if err := s.acctOpen(v, user); err != nil {
+			s.store.mu.Lock()
+			e.status = StatusFailed
+			s.store.mu.Unlock()
+			s.log.Infof("denied session for user '%s' (session: %s)", user, e.psid())
+			return failedSession()
+		}
+	}
+
 	var seed lease.Seed
 	if v.PredictableIPs {
 		seed = lease.PredictableSeed(user)
