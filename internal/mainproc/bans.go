@@ -35,10 +35,12 @@ func (b banTable) Check(ip netip.Addr, connPoints int) bool { return b.t.Check(i
 func (b banTable) AddPoints(ip netip.Addr, points int) bool { return b.t.AddPoints(ip, points) }
 
 // maintenance is ocserv's perform_maintenance as far as main has it:
-// expired ban entries are dropped.
+// expired ban entries are dropped and workers that did not authenticate
+// within auth-timeout are terminated (authtimeout.go).
 func (s *server) maintenance() {
 	s.log.Debugf("performing maintenance")
 	if s.bans != nil {
 		s.bans.Cleanup()
 	}
+	s.killAuthTimeout()
 }
