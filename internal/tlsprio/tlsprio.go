@@ -32,8 +32,28 @@
 //	GROUP-SECP256R1/384R1/521R1,    CurvePreferences (P256, P384, P521, X25519)
 //	GROUP-X25519, GROUP-ALL,
 //	CURVE-* (same)
-//	%SERVER_PRECEDENCE              nothing: crypto/tls always uses its own order
+//	%SERVER_PRECEDENCE              Settings.ServerPrecedence (see Choice below)
 //	%COMPAT, %NO_EXTENSIONS, ...    nothing (recorded in Settings.Flags)
+//
+// # Choice of suite and group
+//
+// crypto/tls picks TLS 1.0-1.2 suites and groups in its own order (it
+// ignores the order of Config.CipherSuites and CurvePreferences). GnuTLS
+// lists suites key exchange first, then cipher, then MAC, each in the
+// priority string's order ("+ITEM" appends, "-ITEM" removes), and with
+// %SERVER_PRECEDENCE picks the first of that list the client offered
+// (Settings.Order, Settings.Preferred); groups likewise
+// (Settings.PreferredGroup). The worker narrows its tls.Config per
+// ClientHello to that one suite and group. Observed with the real ocserv
+// 1.1.6 (GnuTLS 3.7.9, NORMAL:%SERVER_PRECEDENCE:%COMPAT, RSA
+// certificate) and gnutls-cli clients: all suites offered -> ECDHE-RSA
+// AES-256-GCM; AES-128-GCM and AES-256-GCM -> AES-256-GCM; CHACHA20 and
+// AES-128-GCM -> CHACHA20-POLY1305; AES-128-CBC and AES-256-CBC ->
+// AES-256-CBC-SHA1; RSA key exchange only -> RSA AES-256-GCM; TLS 1.1 ->
+// ECDHE-RSA AES-256-CBC-SHA1; groups X25519 and SECP384R1 -> SECP384R1
+// (NORMAL's group order is SECP256R1, SECP384R1, SECP521R1, X25519).
+// For TLS 1.3 GnuTLS picks TLS_AES_256_GCM_SHA384 first; Go picks
+// AES-128-GCM (or CHACHA20) and cannot be told otherwise.
 //
 // Items GnuTLS knows that Go cannot honour (CAMELLIA, CCM, DHE key
 // exchange, X448, FFDHE groups, SIGN-*, COMP-*, CTYPE-*, PSK/SRP/ANON key
@@ -65,8 +85,13 @@ type Settings struct {
 	MaxVersion       uint16
 	CipherSuites     []uint16      // TLS 1.0-1.2 suites, in Go's preference order
 	CurvePreferences []tls.CurveID // in GnuTLS's order
-	// ServerPrecedence is set by %SERVER_PRECEDENCE. crypto/tls always
-	// picks by its own preference, so it changes nothing.
+	// Order is CipherSuites in GnuTLS's order (key exchange, then
+	// cipher, then MAC, each in the priority string's order): the order
+	// in which a GnuTLS server with %SERVER_PRECEDENCE picks.
+	Order []uint16
+	// ServerPrecedence is set by %SERVER_PRECEDENCE: Preferred and
+	// PreferredGroup then pick in the server's order, else in the
+	// client's.
 	ServerPrecedence bool
 	// Flags are the other %FLAGS given, without the '%'.
 	Flags []string
@@ -80,13 +105,97 @@ func (s *Settings) Apply(c *tls.Config) {
 	c.CurvePreferences = slices.Clone(s.CurvePreferences)
 }
 
-// state is the set of enabled algorithms while parsing.
+// Preferred returns the TLS 1.0-1.2 suite a GnuTLS server with these
+// settings picks among the client's offered suites for version: the
+// first of Order the client offered (with %SERVER_PRECEDENCE), else the
+// first offered suite in Order; suites that need TLS 1.2 (AEAD and
+// SHA-256 MACs) are skipped below it. usable (nil = all) lets the caller
+// skip suites the certificate or the client's groups rule out. It
+// returns 0 for TLS 1.3 and when no suite fits.
+func (s *Settings) Preferred(offered []uint16, version uint16, usable func(id uint16) bool) uint16 {
+	if version >= tls.VersionTLS13 {
+		return 0
+	}
+	ok := func(id uint16) bool {
+		cs, found := suiteByID(id)
+		if !found || !slices.Contains(s.Order, id) || !slices.Contains(offered, id) {
+			return false
+		}
+		if version < tls.VersionTLS12 && cs.mac != "SHA1" {
+			return false
+		}
+		return usable == nil || usable(id)
+	}
+	first := s.Order
+	if !s.ServerPrecedence {
+		first = offered
+	}
+	for _, id := range first {
+		if ok(id) {
+			return id
+		}
+	}
+	return 0
+}
+
+// PreferredGroup returns the elliptic-curve group a GnuTLS server picks
+// among the client's supported groups (in CurvePreferences' order with
+// %SERVER_PRECEDENCE, else in the client's), or 0.
+func (s *Settings) PreferredGroup(offered []tls.CurveID) tls.CurveID {
+	first, other := s.CurvePreferences, offered
+	if !s.ServerPrecedence {
+		first, other = offered, s.CurvePreferences
+	}
+	for _, g := range first {
+		if slices.Contains(other, g) {
+			return g
+		}
+	}
+	return 0
+}
+
+// state is the set of enabled algorithms while parsing. Ciphers, MACs,
+// key exchanges and groups are ordered as GnuTLS orders them: the
+// keyword's list, "+ITEM" appends an item not yet present, "-ITEM"
+// removes it.
 type state struct {
 	vers    map[uint16]bool
-	ciphers map[string]bool
-	macs    map[string]bool
-	kx      map[string]bool
-	groups  []string // ordered
+	ciphers []string
+	macs    []string
+	kx      []string
+	groups  []string
+}
+
+// The lists "+CIPHER-ALL", "+MAC-ALL", "+KX-ALL" and "+GROUP-ALL" append
+// (gnutls-cli -l --priority NONE:+...-ALL, GnuTLS 3.7.9).
+var (
+	allCiphers = []string{"AES-256-GCM", "CHACHA20-POLY1305", "AES-256-CCM", "AES-256-CBC", "AES-128-GCM", "AES-128-CCM", "AES-128-CBC"}
+	allMACs    = []string{"SHA1", "AEAD"}
+	allKx      = []string{"ECDHE-ECDSA", "ECDHE-RSA", "RSA", "DHE-RSA"}
+	allGroups  = []string{"SECP256R1", "SECP384R1", "SECP521R1", "X25519", "X448", "FFDHE2048", "FFDHE3072", "FFDHE4096", "FFDHE6144", "FFDHE8192"}
+)
+
+// addItems appends the items of add missing from list.
+func addItems(list []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(list, a) {
+			list = append(list, a)
+		}
+	}
+	return list
+}
+
+// delItems removes the items of del from list.
+func delItems(list []string, del ...string) []string {
+	return slices.DeleteFunc(list, func(x string) bool { return slices.Contains(del, x) })
+}
+
+// setItems adds or removes items.
+func setItems(list []string, add bool, items ...string) []string {
+	if add {
+		return addItems(list, items...)
+	}
+	return delItems(list, items...)
 }
 
 var (
@@ -137,57 +246,57 @@ var (
 	}
 )
 
-func setOf(xs ...string) map[string]bool {
-	m := make(map[string]bool, len(xs))
-	for _, x := range xs {
-		m[x] = true
-	}
-	return m
-}
-
-// keyword returns the starting state of a priority keyword.
+// keyword returns the starting state of a priority keyword. The lists
+// and their order are those `gnutls-cli -l --priority KEYWORD` prints
+// with GnuTLS 3.7.9.
 func keyword(k string) (*state, string, bool) {
+	all := map[uint16]bool{tls.VersionTLS10: true, tls.VersionTLS11: true, tls.VersionTLS12: true, tls.VersionTLS13: true}
 	normal := func() *state {
 		return &state{
-			vers:    map[uint16]bool{tls.VersionTLS10: true, tls.VersionTLS11: true, tls.VersionTLS12: true, tls.VersionTLS13: true},
-			ciphers: setOf("AES-256-GCM", "CHACHA20-POLY1305", "AES-256-CCM", "AES-256-CBC", "AES-128-GCM", "AES-128-CCM", "AES-128-CBC"),
-			macs:    setOf("SHA1", "AEAD"),
-			kx:      setOf("ECDHE-ECDSA", "ECDHE-RSA", "RSA", "DHE-RSA"),
-			groups:  []string{"X25519", "SECP256R1", "SECP384R1", "SECP521R1", "X448", "FFDHE2048", "FFDHE3072", "FFDHE4096", "FFDHE6144", "FFDHE8192"},
+			vers:    all,
+			ciphers: slices.Clone(allCiphers),
+			macs:    slices.Clone(allMACs),
+			kx:      slices.Clone(allKx),
+			groups:  slices.Clone(allGroups),
 		}
 	}
 	switch k {
-	case "NORMAL", "PERFORMANCE", "SECURE128", "SECURE":
+	case "NORMAL", "LEGACY":
 		return normal(), "", true
+	case "PERFORMANCE":
+		s := normal()
+		s.ciphers = []string{"AES-128-GCM", "AES-256-GCM", "CHACHA20-POLY1305", "AES-128-CCM", "AES-256-CCM", "AES-128-CBC", "AES-256-CBC"}
+		s.kx = []string{"RSA", "ECDHE-ECDSA", "ECDHE-RSA", "DHE-RSA"}
+		return s, "", true
+	case "SECURE128", "SECURE":
+		s := normal()
+		s.ciphers = []string{"AES-256-GCM", "CHACHA20-POLY1305", "AES-256-CBC", "AES-256-CCM", "AES-128-GCM", "AES-128-CBC", "AES-128-CCM"}
+		return s, "", true
 	case "PFS":
 		s := normal()
-		delete(s.kx, "RSA")
-		return s, "", true
-	case "LEGACY":
-		s := normal()
-		s.ciphers["3DES-CBC"] = true
+		s.kx = delItems(s.kx, "RSA")
 		return s, "", true
 	case "SECURE192", "SECURE256":
 		s := normal()
-		s.ciphers = setOf("AES-256-GCM", "CHACHA20-POLY1305", "AES-256-CCM", "AES-256-CBC")
-		s.macs = setOf("SHA1", "SHA256", "SHA384", "AEAD")
-		s.groups = []string{"SECP384R1", "SECP521R1", "X448", "FFDHE8192"}
+		s.ciphers = []string{"AES-256-GCM", "CHACHA20-POLY1305", "AES-256-CBC", "AES-256-CCM"}
+		s.macs = []string{"AEAD"}
+		s.groups = []string{"SECP384R1", "SECP521R1", "FFDHE8192"}
 		return s, "", true
 	case "SUITEB128", "SUITEB192":
 		s := &state{
 			vers:    map[uint16]bool{tls.VersionTLS12: true},
-			ciphers: setOf("AES-256-GCM"),
-			macs:    setOf("AEAD"),
-			kx:      setOf("ECDHE-ECDSA"),
+			ciphers: []string{"AES-256-GCM"},
+			macs:    []string{"AEAD"},
+			kx:      []string{"ECDHE-ECDSA"},
 			groups:  []string{"SECP384R1"},
 		}
 		if k == "SUITEB128" {
-			s.ciphers["AES-128-GCM"] = true
+			s.ciphers = []string{"AES-256-GCM", "AES-128-GCM"}
 			s.groups = []string{"SECP256R1", "SECP384R1"}
 		}
 		return s, "", true
 	case "NONE":
-		return &state{vers: map[uint16]bool{}, ciphers: map[string]bool{}, macs: map[string]bool{}, kx: map[string]bool{}}, "", true
+		return &state{vers: map[uint16]bool{}}, "", true
 	}
 	if k == "SYSTEM" || strings.HasPrefix(k, "@") {
 		return normal(), fmt.Sprintf("%s: system-wide GnuTLS policy not available, using NORMAL", k), true
@@ -249,11 +358,7 @@ func Parse(s string) (Settings, []string, error) {
 				warn("%s: not supported by crypto/tls, ignored", it)
 			}
 		case name == "CIPHER-ALL":
-			for c, mapped := range cipherNames {
-				if mapped && (c != "3DES-CBC" && c != "ARCFOUR-128" || !add) {
-					st.ciphers[c] = add
-				}
-			}
+			st.ciphers = setItems(st.ciphers, add, allCiphers...)
 			if !add {
 				removed13 = true
 			}
@@ -264,16 +369,12 @@ func Parse(s string) (Settings, []string, error) {
 				}
 				continue
 			}
-			st.ciphers[name] = add
+			st.ciphers = setItems(st.ciphers, add, name)
 			if !add && (name == "AES-128-GCM" || name == "AES-256-GCM" || name == "CHACHA20-POLY1305") {
 				removed13 = true
 			}
 		case name == "MAC-ALL":
-			for m, mapped := range macNames {
-				if mapped {
-					st.macs[m] = add
-				}
-			}
+			st.macs = setItems(st.macs, add, allMACs...)
 		case isKnown(macNames, name):
 			if !macNames[name] {
 				if add {
@@ -281,13 +382,9 @@ func Parse(s string) (Settings, []string, error) {
 				}
 				continue
 			}
-			st.macs[name] = add
+			st.macs = setItems(st.macs, add, name)
 		case name == "KX-ALL":
-			for k, mapped := range kxNames {
-				if mapped {
-					st.kx[k] = add
-				}
-			}
+			st.kx = setItems(st.kx, add, allKx...)
 		case isKnown(kxNames, name):
 			if !kxNames[name] {
 				if add {
@@ -295,13 +392,9 @@ func Parse(s string) (Settings, []string, error) {
 				}
 				continue
 			}
-			st.kx[name] = add
+			st.kx = setItems(st.kx, add, name)
 		case name == "GROUP-ALL" || name == "CURVE-ALL":
-			if add {
-				st.groups = []string{"X25519", "SECP256R1", "SECP384R1", "SECP521R1"}
-			} else {
-				st.groups = nil
-			}
+			st.groups = setItems(st.groups, add, allGroups...)
 		case strings.HasPrefix(name, "GROUP-") || strings.HasPrefix(name, "CURVE-"):
 			g := name[strings.IndexByte(name, '-')+1:]
 			if _, ok := groupCurve[g]; !ok {
@@ -313,10 +406,7 @@ func Parse(s string) (Settings, []string, error) {
 				}
 				continue
 			}
-			st.groups = slices.DeleteFunc(st.groups, func(x string) bool { return x == g })
-			if add {
-				st.groups = append(st.groups, g)
-			}
+			st.groups = setItems(st.groups, add, g)
 		case strings.HasPrefix(name, "SIGN-") || strings.HasPrefix(name, "COMP-") ||
 			strings.HasPrefix(name, "CTYPE-") || name == "SIGN-ALL" || name == "COMP-ALL" || name == "CTYPE-ALL":
 			warn("%s: not configurable in crypto/tls, ignored", it)
@@ -349,8 +439,18 @@ func Parse(s string) (Settings, []string, error) {
 	// TLS 1.0-1.2 suites.
 	if set.MinVersion < tls.VersionTLS13 {
 		for _, cs := range goSuites() {
-			if st.ciphers[cs.cipher] && st.macs[cs.mac] && st.kx[cs.kx] {
+			if slices.Contains(st.ciphers, cs.cipher) && slices.Contains(st.macs, cs.mac) && slices.Contains(st.kx, cs.kx) {
 				set.CipherSuites = append(set.CipherSuites, cs.id)
+			}
+		}
+		// GnuTLS's own list: key exchange first, then cipher, then MAC.
+		for _, kx := range st.kx {
+			for _, c := range st.ciphers {
+				for _, m := range st.macs {
+					if cs, ok := findSuite(kx, c, m); ok {
+						set.Order = append(set.Order, cs.id)
+					}
+				}
 			}
 		}
 		if len(set.CipherSuites) == 0 {
@@ -360,6 +460,7 @@ func Parse(s string) (Settings, []string, error) {
 			warn("no TLS 1.0-1.2 cipher suite left: only TLS 1.3 can be negotiated")
 			set.MinVersion = tls.VersionTLS13
 			set.CipherSuites = nil
+			set.Order = nil
 		}
 	}
 	for _, g := range st.groups {
@@ -382,6 +483,26 @@ func isKnown(m map[string]bool, k string) bool {
 type suite struct {
 	id              uint16
 	kx, cipher, mac string
+}
+
+// findSuite returns the Go suite with the GnuTLS names kx, cipher, mac.
+func findSuite(kx, cipher, mac string) (suite, bool) {
+	for _, cs := range goSuites() {
+		if cs.kx == kx && cs.cipher == cipher && cs.mac == mac {
+			return cs, true
+		}
+	}
+	return suite{}, false
+}
+
+// suiteByID returns the Go suite id.
+func suiteByID(id uint16) (suite, bool) {
+	for _, cs := range goSuites() {
+		if cs.id == id {
+			return cs, true
+		}
+	}
+	return suite{}, false
 }
 
 // goSuites lists crypto/tls's TLS 1.0-1.2 suites in Go's preference order,

@@ -21,7 +21,7 @@ func TestParse(t *testing.T) {
 		{in: "NORMAL:%SERVER_PRECEDENCE:%COMPAT", min: tls.VersionTLS10, max: tls.VersionTLS13,
 			hasSuite:   []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, tls.TLS_RSA_WITH_AES_128_CBC_SHA},
 			noSuite:    []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256},
-			curves:     []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521},
+			curves:     []tls.CurveID{tls.CurveP256, tls.CurveP384, tls.CurveP521, tls.X25519},
 			serverPrec: true},
 		{in: "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-TLS1.3", min: tls.VersionTLS10, max: tls.VersionTLS12, serverPrec: true},
 		{in: "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-RSA:-VERS-SSL3.0:-ARCFOUR-128", min: tls.VersionTLS10, max: tls.VersionTLS13,
@@ -42,7 +42,9 @@ func TestParse(t *testing.T) {
 		{in: "NORMAL:+CAMELLIA-128-GCM", min: tls.VersionTLS10, max: tls.VersionTLS13, warnSub: "CAMELLIA-128-GCM"},
 		{in: "NORMAL:+SIGN-RSA-SHA256", min: tls.VersionTLS10, max: tls.VersionTLS13, warnSub: "SIGN-RSA-SHA256"},
 		{in: "NORMAL:-VERS-TLS1.1", min: tls.VersionTLS10, max: tls.VersionTLS13, warnSub: "gap"},
-		{in: "LEGACY", min: tls.VersionTLS10, max: tls.VersionTLS13, hasSuite: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
+		// GnuTLS 3.7.9's LEGACY has NORMAL's ciphers (no 3DES-CBC).
+		{in: "LEGACY", min: tls.VersionTLS10, max: tls.VersionTLS13, noSuite: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
+		{in: "NORMAL:+3DES-CBC", min: tls.VersionTLS10, max: tls.VersionTLS13, hasSuite: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
 		{in: "NONE:+VERS-TLS1.3:+AES-128-GCM:+AEAD:+ECDHE-RSA:+GROUP-X25519", min: tls.VersionTLS13, max: tls.VersionTLS13,
 			curves: []tls.CurveID{tls.X25519}},
 		{in: "SYSTEM", min: tls.VersionTLS10, max: tls.VersionTLS13, warnSub: "NORMAL"},
@@ -87,6 +89,122 @@ func TestParse(t *testing.T) {
 				t.Error("Apply did not copy")
 			}
 		})
+	}
+}
+
+// TestOrder checks Order against `gnutls-cli -l --priority P` (GnuTLS
+// 3.7.9), restricted to the suites crypto/tls has.
+func TestOrder(t *testing.T) {
+	tests := map[string][]uint16{
+		"NORMAL:%SERVER_PRECEDENCE:%COMPAT": {
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+			tls.TLS_RSA_WITH_AES_256_GCM_SHA384, tls.TLS_RSA_WITH_AES_256_CBC_SHA,
+			tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA,
+		},
+		"NORMAL:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:-KX-ALL:+ECDHE-RSA": {
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		},
+		"NORMAL:-AES-256-GCM:+AES-256-GCM:-KX-ALL:+RSA:+SHA256": {
+			tls.TLS_RSA_WITH_AES_256_CBC_SHA, tls.TLS_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
+		},
+		"PERFORMANCE:-KX-ALL:+ECDHE-RSA:+RSA": {
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+			tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_256_CBC_SHA,
+		},
+	}
+	for in, want := range tests {
+		s, _, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(s.Order, want) {
+			t.Errorf("%s: order\n%v\nwant\n%v", in, names(s.Order), names(want))
+		}
+	}
+}
+
+func names(ids []uint16) []string {
+	var n []string
+	for _, id := range ids {
+		n = append(n, tls.CipherSuiteName(id))
+	}
+	return n
+}
+
+// TestPreferred checks the choice against what the real ocserv 1.1.6
+// (GnuTLS 3.7.9, "NORMAL:%SERVER_PRECEDENCE:%COMPAT", RSA certificate)
+// negotiated with gnutls-cli clients (tests/e2e/tls_cipher_test.go).
+func TestPreferred(t *testing.T) {
+	s, _, err := Parse("NORMAL:%SERVER_PRECEDENCE:%COMPAT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaCert := func(id uint16) bool { return !strings.Contains(tls.CipherSuiteName(id), "ECDSA") }
+	all := []uint16{}
+	for _, cs := range tls.CipherSuites() {
+		all = append(all, cs.ID)
+	}
+	const (
+		ecGCM128  = tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+		ecGCM256  = tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+		ecChacha  = tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+		ecCBC128  = tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+		ecCBC256  = tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA
+		rsaGCM128 = tls.TLS_RSA_WITH_AES_128_GCM_SHA256
+		rsaGCM256 = tls.TLS_RSA_WITH_AES_256_GCM_SHA384
+		rsaCBC128 = tls.TLS_RSA_WITH_AES_128_CBC_SHA
+		rsaCBC256 = tls.TLS_RSA_WITH_AES_256_CBC_SHA
+	)
+	tests := []struct {
+		name    string
+		offered []uint16
+		version uint16
+		want    uint16
+	}{
+		{"all", all, tls.VersionTLS12, ecGCM256},
+		{"aes128gcm", []uint16{ecGCM128, rsaGCM128}, tls.VersionTLS12, ecGCM128},
+		{"aes128gcm-then-256", []uint16{ecGCM128, ecGCM256}, tls.VersionTLS12, ecGCM256},
+		{"chacha-first", []uint16{ecChacha, ecGCM128}, tls.VersionTLS12, ecChacha},
+		{"cbc", []uint16{ecCBC128, ecCBC256, rsaCBC128, rsaCBC256}, tls.VersionTLS12, ecCBC256},
+		{"rsa-kx", []uint16{rsaGCM128, rsaGCM256, rsaCBC128, rsaCBC256}, tls.VersionTLS12, rsaGCM256},
+		{"rsa-kx-cbc", []uint16{rsaCBC128, rsaCBC256}, tls.VersionTLS12, rsaCBC256},
+		{"tls1.1", all, tls.VersionTLS11, ecCBC256},
+		{"tls1.3", all, tls.VersionTLS13, 0},
+		{"none", []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA256}, tls.VersionTLS12, 0},
+	}
+	for _, tc := range tests {
+		if got := s.Preferred(tc.offered, tc.version, rsaCert); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, tls.CipherSuiteName(got), tls.CipherSuiteName(tc.want))
+		}
+	}
+	// Without %SERVER_PRECEDENCE the client's order wins.
+	c, _, _ := Parse("NORMAL")
+	if got := c.Preferred([]uint16{ecGCM128, ecGCM256}, tls.VersionTLS12, nil); got != ecGCM128 {
+		t.Errorf("client precedence: %s", tls.CipherSuiteName(got))
+	}
+
+	groups := []struct {
+		offered []tls.CurveID
+		want    tls.CurveID
+	}{
+		{[]tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384}, tls.CurveP256},
+		{[]tls.CurveID{tls.X25519, tls.CurveP384}, tls.CurveP384},
+		{[]tls.CurveID{tls.X25519}, tls.X25519},
+		{[]tls.CurveID{tls.X25519MLKEM768}, 0},
+	}
+	for _, g := range groups {
+		if got := s.PreferredGroup(g.offered); got != g.want {
+			t.Errorf("group of %v: %v, want %v", g.offered, got, g.want)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -33,6 +34,7 @@ type vhostTLS struct {
 	leafSHA1 string // uppercase hex SHA-1 of the first certificate (webvpnc sh:)
 	leafDER  []byte
 	issuer   []byte // DER of the leaf's issuer if the chain carries it
+	prio     tlsprio.Settings
 }
 
 // newTLSKeys builds one tls.Config per vhost: certificate chains from the
@@ -84,6 +86,7 @@ func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 			w.log.Debugf("vhost %s: tls-priorities: %s", v.Name, wn)
 		}
 		set.Apply(vt.conf)
+		vt.prio = set
 		if v.CertRequest == config.CertRequested || v.CertRequest == config.CertRequired {
 			// Verified in VerifyConnection (certauth.go), as ocserv's
 			// verify callback: a missing or bad certificate can end
@@ -99,11 +102,67 @@ func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 		v := cfg.FindVhost(hello.ServerName)
 		w.vhost = v
 		if vt := k.vhosts[v.Name]; vt != nil {
-			return vt.conf, nil
+			return vt.forHello(hello), nil
 		}
-		return def.conf, nil
+		return def.forHello(hello), nil
 	}
 	return k, nil
+}
+
+// forHello returns the vhost's configuration narrowed to the cipher suite
+// and group GnuTLS would pick for this ClientHello (tlsprio.Preferred):
+// crypto/tls orders TLS 1.0-1.2 suites and groups by its own preference,
+// so the only way to get GnuTLS's (%SERVER_PRECEDENCE) choice is to leave
+// crypto/tls a single candidate. TLS 1.3 suites cannot be narrowed.
+func (vt *vhostTLS) forHello(hello *tls.ClientHelloInfo) *tls.Config {
+	group := vt.prio.PreferredGroup(hello.SupportedCurves)
+	ver := helloVersion(vt.conf, hello.SupportedVersions)
+	pointsOK := len(hello.SupportedPoints) == 0 || slices.Contains(hello.SupportedPoints, 0)
+	var rsaCert, ecCert bool
+	for _, c := range vt.conf.Certificates {
+		if c.Leaf == nil {
+			continue
+		}
+		switch c.Leaf.PublicKey.(type) {
+		case *rsa.PublicKey:
+			rsaCert = true
+		case *ecdsa.PublicKey:
+			ecCert = true
+		}
+	}
+	usable := func(id uint16) bool {
+		name := tls.CipherSuiteName(id)
+		if strings.HasPrefix(name, "TLS_ECDHE_") && (group == 0 || !pointsOK) {
+			return false
+		}
+		if strings.HasPrefix(name, "TLS_ECDHE_ECDSA_") {
+			return ecCert
+		}
+		return rsaCert
+	}
+	suite := vt.prio.Preferred(hello.CipherSuites, ver, usable)
+	if suite == 0 && group == 0 {
+		return vt.conf
+	}
+	c := vt.conf.Clone()
+	if suite != 0 {
+		c.CipherSuites = []uint16{suite}
+	}
+	if group != 0 {
+		c.CurvePreferences = []tls.CurveID{group}
+	}
+	return c
+}
+
+// helloVersion is the version crypto/tls will negotiate: the first of the
+// client's versions within the configuration's range (0 if none).
+func helloVersion(c *tls.Config, versions []uint16) uint16 {
+	for _, v := range versions {
+		if v >= c.MinVersion && v <= c.MaxVersion && v >= tls.VersionTLS10 && v <= tls.VersionTLS13 {
+			return v
+		}
+	}
+	return 0
 }
 
 // current returns the TLS data of the selected vhost.
