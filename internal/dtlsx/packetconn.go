@@ -22,6 +22,9 @@ type PacketConn struct {
 	old   []*net.UDPConn
 	first []byte
 	rdl   time.Time
+
+	cand    *candidate // NAT-rebinding candidate (rebind.go)
+	pending [][]byte   // datagrams of a promoted candidate not read yet
 }
 
 // NewPacketConn wraps c; first is replayed by the first read (may be nil).
@@ -61,6 +64,16 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			p.mu.Unlock()
 			return copy(b, f), p.raddr, nil
 		}
+		if len(p.pending) > 0 {
+			f := p.pending[0]
+			p.pending = p.pending[1:]
+			p.mu.Unlock()
+			return copy(b, f), p.raddr, nil
+		}
+		if f, ok := p.nextCandidate(); ok {
+			p.mu.Unlock()
+			return copy(b, f), p.raddr, nil
+		}
 		c := p.cur
 		for _, o := range p.old {
 			o.Close()
@@ -73,12 +86,18 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		if err != nil {
 			p.mu.Lock()
 			swapped := p.cur != c
+			// A wake-up for a waiting candidate datagram, not the caller's deadline.
+			woken := len(p.pending) > 0 || (p.cand != nil && len(p.cand.queue) > 0) ||
+				(isTimeout(err) && (p.rdl.IsZero() || time.Now().Before(p.rdl)))
 			p.mu.Unlock()
-			if swapped {
+			if swapped || woken {
 				continue
 			}
 			return n, p.raddr, err
 		}
+		p.mu.Lock()
+		p.noteCurrent()
+		p.mu.Unlock()
 		return n, p.raddr, nil
 	}
 	return 0, p.raddr, errors.New("dtlsx: socket replaced too often")
@@ -95,6 +114,10 @@ func (p *PacketConn) WriteTo(b []byte, _ net.Addr) (int, error) {
 func (p *PacketConn) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.cand != nil {
+		p.cand.close()
+		p.cand = nil
+	}
 	for _, o := range p.old {
 		o.Close()
 	}

@@ -87,8 +87,10 @@ func (s *session) dtlsUDPFD(fr *ipc.Frame) {
 			uc.Close()
 			return
 		}
-		s.w.log.Infof("DTLS client address changed (NAT rebinding) to %s", uc.RemoteAddr())
-		pc.Replace(uc, m.GetData())
+		// The flow moves only once a record decrypts from the new
+		// socket (dtlsx rebind.go); garbage never moves it.
+		s.w.log.Debugf("UDP datagrams from %s (NAT rebinding?); verifying before switching", uc.RemoteAddr())
+		pc.Offer(uc, m.GetData())
 		return
 	}
 	d.mu.Lock()
@@ -180,6 +182,10 @@ func (s *session) dtlsHandshake(ctx context.Context, cancel context.CancelFunc, 
 func (s *session) dtlsRead(c dtlsx.Conn) {
 	d := s.dtls
 	buf := make([]byte, tunBuf+64)
+	var pc *dtlsx.PacketConn
+	if ps, ok := c.(interface{ PacketConn() *dtlsx.PacketConn }); ok {
+		pc = ps.PacketConn()
+	}
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
@@ -197,6 +203,11 @@ func (s *session) dtlsRead(c dtlsx.Conn) {
 				c.Close()
 			}
 			return
+		}
+		if pc != nil {
+			if moved, to := pc.Decrypted(); moved {
+				s.w.log.Infof("DTLS client address changed (NAT rebinding) to %s", to)
+			}
 		}
 		if n == 0 {
 			continue
