@@ -169,7 +169,7 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			if !f.HasUsername || f.Username == "" {
 				return w.usernameForm(r)
 			}
-			w.auth.username = f.Username
+			w.setUsername(f.Username)
 		} else if !w.auth.cert.ok {
 			w.log.Infof("no certificate provided for authentication")
 			return w.fail(r, authxml.ReasonNoCert)
@@ -232,7 +232,7 @@ func (w *worker) authReply(r *httpwire.Request, reply *ipcpb.SecAuthReply) error
 			return w.fail(r, authxml.ReasonInternal)
 		}
 		if u := reply.GetUserName(); u != "" {
-			w.auth.username = u
+			w.setUsername(u)
 		}
 		w.auth.phase = authCookie
 		vt := w.keys.current(w.vhost)

@@ -55,7 +55,7 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 		return nil, errClose
 	}
 	if u := rep.GetUserName(); u != "" {
-		w.auth.username = u
+		w.setUsername(u)
 	}
 	if r.Target != "/CSCOSSLC/tunnel" {
 		if err := w.notFound(r); err != nil {

@@ -101,6 +101,7 @@ func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 	k.base.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		v := cfg.FindVhost(hello.ServerName)
 		w.vhost = v
+		w.relog()
 		if vt := k.vhosts[v.Name]; vt != nil {
 			return vt.forHello(hello), nil
 		}

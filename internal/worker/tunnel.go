@@ -101,8 +101,6 @@ loop:
 	_ = w.tlsConn.Close()
 	_ = w.p.Cmd.SetReadDeadline(time.Now())
 	waitTimeout(&wg, 5*time.Second)
-	w.log.Infof("worker[%s]: %s disconnected (reason %d, rx: %d, tx: %d)", w.auth.username, w.remoteIP,
-		e.reason, s.bytesIn.Load(), s.bytesOut.Load())
 	s.sendStats(e.reason)
 	return e.reason, e.err
 }
@@ -209,10 +207,10 @@ func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 			}
 		case cstp.TypeDPDResp, cstp.TypeKeepalive:
 		case cstp.TypeDisconnect:
-			kind, why := cstp.ParseDisconnect(p.Payload)
+			kind, _ := cstp.ParseDisconnect(p.Payload)
 			switch kind {
 			case cstp.DisconnectUser:
-				s.w.log.Infof("received BYE packet; exiting (%s)", why)
+				s.w.log.Infof("received BYE packet; exiting")
 				finish(end{reason: ReasonUserDisconnect})
 			case cstp.DisconnectTemporary:
 				s.w.log.Infof("received temporary disconnect; exiting")
@@ -272,5 +270,7 @@ func (s *session) sendStats(reason int) {
 	}
 	if err := ipc.Notify(w.st.GetSecmodPath(), ipc.CmdSecCliStats, m, reason != 0, ipc.KeyOpTimeout); err != nil {
 		w.log.Debugf("error sending statistics to sec-mod: %v", err)
+		return
 	}
+	w.log.Infof("sent periodic stats (in: %d, out: %d) to sec-mod", m.GetBytesIn(), m.GetBytesOut())
 }
