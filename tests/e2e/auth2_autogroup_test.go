@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -96,4 +98,57 @@ func TestAuthAutoSelectGroup(t *testing.T) {
 			t.Errorf("after reload with auto-select-group = false: group_list options = %q, want [others]\n%s", gs, doc2)
 		}
 	})
+}
+
+// TestAuthAutoSelectGroupPAM (issue 5): auto-select-group = true with
+// pam[gid-min=G] offers every system group with gid >= G (two test
+// groups with gids G and G+1, and whatever else the system has above G,
+// e.g. nogroup); --authgroup picks a supplementary group of the user and
+// the session gets it. The offered set equals ocserv 1.1.6's.
+func TestAuthAutoSelectGroupPAM(t *testing.T) {
+	offered := map[serverKind][]string{}
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		r := rig.New(t, rig.Options{})
+		installPAMService(t)
+		id := strings.ToLower(r.ID)
+		g1, g2, user := "ocga"+id, "ocgb"+id, "ocgu"+id
+		gid := 61000 + os.Getpid()%2000*2
+		for i, g := range []string{g1, g2} {
+			if out, err := runCmd(30*time.Second, "groupadd", "-g", fmt.Sprint(gid+i), g); err != nil {
+				t.Fatalf("groupadd %s: %v\n%s", g, err, out)
+			}
+			g := g
+			t.Cleanup(func() { runCmd(30*time.Second, "groupdel", g) })
+		}
+		if out, err := runCmd(30*time.Second, "useradd", "-M", "-N", "-g", g1, "-G", g2, "-s", "/usr/sbin/nologin", user); err != nil {
+			t.Fatalf("useradd: %v\n%s", err, out)
+		}
+		t.Cleanup(func() { runCmd(30*time.Second, "userdel", user) })
+		if out, err := runCmd(30*time.Second, "sh", "-c", "echo '"+user+":Pam-Pass-3' | chpasswd"); err != nil {
+			t.Fatalf("chpasswd: %v\n%s", err, out)
+		}
+		script, envDir := scriptDumper(t, r, "connect", 0)
+		cfg := r.NewConfig().Set("auth", fmt.Sprintf(`"pam[gid-min=%d]"`, gid)).
+			Set("auto-select-group", "true").Set("connect-script", script)
+		startKind(t, r, kind, cfg)
+
+		gs, doc := loginFormGroups(t, r, 0)
+		for _, g := range gs {
+			offered[kind] = append(offered[kind], strings.NewReplacer(g1, "G1", g2, "G2").Replace(g))
+		}
+		if !slices.Contains(gs, g1) || !slices.Contains(gs, g2) || slices.Contains(gs, "root") {
+			t.Errorf("group_list options = %q, want %s and %s and no root\n%s", gs, g1, g2, doc)
+		}
+		c := mustLogin(t, r, "PAM user in "+g2, rig.ClientOptions{User: user, Password: "Pam-Pass-3",
+			Args: []string{"--authgroup", g2}})
+		env := waitScriptEnv(t, envDir, "connect-"+user+"-", 10*time.Second)
+		if env["GROUPNAME"] != g2 {
+			t.Errorf("GROUPNAME = %q, want %q", env["GROUPNAME"], g2)
+		}
+		c.Disconnect()
+		waitWorkers(t, r, 0)
+	})
+	if a, b := offered[realServer], offered[ourServer]; a != nil && b != nil && !slices.Equal(a, b) {
+		t.Errorf("offered groups differ: ocserv 1.1.6 %q, ours %q", a, b)
+	}
 }
