@@ -3,7 +3,11 @@
 # harness shared/bench/vpnbench with the real ocserv (A) and ocserv-go (B).
 # Figures are medians and ratios B/A; see docs/performance.md.
 #
-#   make bench                        # as root
+#   make bench                        # as root; every vpnbench scenario:
+#                                     # throughput-cstp, throughput-dtls,
+#                                     # connect-latency, auth-rate,
+#                                     # memory-per-client, storm
+#   GO_BENCH=0 VPNBENCH_ARGS="--runs 3 --scenario throughput-dtls" make bench
 #   VPNBENCH_ARGS="--runs 5" make bench
 #   VPNBENCH_ARGS="--runs 1 --scenario throughput-cstp,connect-latency,memory-per-client --clients 20" make bench
 #   VPNBENCH=/path/to/vpnbench make bench
