@@ -150,10 +150,10 @@ func forgedHello(id []byte) []byte {
 	body = append(body, rnd...)
 	body = append(body, byte(len(id)))
 	body = append(body, id...)
-	body = append(body, 0)          // cookie
+	body = append(body, 0)                // cookie
 	body = append(body, 0, 2, 0x00, 0xa9) // cipher_suites: PSK-AES256-GCM-SHA384
-	body = append(body, 1, 0) // compression: null
-	hs := []byte{1}           // client_hello
+	body = append(body, 1, 0)             // compression: null
+	hs := []byte{1}                       // client_hello
 	hs = append(hs, byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
 	hs = append(hs, 0, 0)                                                     // message_seq
 	hs = append(hs, 0, 0, 0)                                                  // fragment_offset
