@@ -146,7 +146,7 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 	cmd := &exec.Cmd{
 		Path:   ws.path,
 		Args:   append([]string{ws.path}, ws.args...),
-		Env:    append(os.Environ(), ipc.StartupEnv+"="+enc),
+		Env:    workerEnv(ipc.StartupEnv + "=" + enc),
 		Stdout: os.Stderr,
 		Stderr: os.Stderr,
 		SysProcAttr: &syscall.SysProcAttr{
