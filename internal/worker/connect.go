@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -80,6 +81,10 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 	s := &session{w: w, rep: &rep, tun: tun, cookie: sc.Cookie, start: time.Now()}
 	s.settings(r)
 	resp := s.connectResponse(r, v4, v6, time.Now())
+	if w.endAuth != nil && !w.endAuth() {
+		tun.Close()
+		return nil, errors.New("worker: terminated before the tunnel started")
+	}
 	if err := w.send(resp); err != nil {
 		tun.Close()
 		return nil, err

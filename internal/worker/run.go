@@ -63,6 +63,12 @@ type worker struct {
 	remoteIP string
 	ipv6Peer bool // client reached us over IPv6 (MTU overhead 40)
 
+	// endAuth ends the authentication phase (its timeout, and closing the
+	// connection on SIGTERM) just before the CONNECT response commits to a
+	// tunnel; from then on SIGTERM sends the CSTP kick instead. It reports
+	// false when SIGTERM already closed the connection.
+	endAuth func() bool
+
 	// HTTP-level client information (protocol.md §2.1).
 	userAgent      string
 	client         authxml.Client
@@ -142,15 +148,19 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	w.log.Debugf("TLS handshake completed: %s", w.keys.describe(cs))
 	w.http = httpwire.NewConn(w.tlsConn, httpwire.Limits{}, authTimeout)
 
+	authEnded, authOK := false, false
+	w.endAuth = func() bool {
+		if !authEnded {
+			authEnded = true
+			authDeadline.Stop()
+			authOK = stopAuth()
+		}
+		return authOK
+	}
 	sess, err := w.serveHTTP()
-	authDeadline.Stop()
-	stopped := stopAuth()
+	w.endAuth()
 	if err != nil || sess == nil {
 		return Result{Username: w.auth.username}, err
-	}
-	if !stopped || ctx.Err() != nil {
-		sess.close()
-		return Result{Username: w.auth.username}, errors.New("worker: terminated before the tunnel started")
 	}
 	reason, err := sess.run(ctx)
 	return Result{Reason: reason, Username: w.auth.username}, err
