@@ -51,14 +51,13 @@ Please report bugs to the ocserv-go project.
 //   - "PKCS#11":    server keys and certificates from pkcs11: URLs
 //   - "AnyConnect": the legacy AnyConnect (pre-PSK) DTLS negotiation
 //
-// The server itself is not in this build yet (only -t works), so nothing
-// is listed.
+// ocserv prints them in the order above.
 func compiledWith() []string {
 	f := []string{"oath"}
 	if pam.Available() {
 		f = append(f, "PAM")
 	}
-	return f
+	return append(f, "AnyConnect")
 }
 
 // writeVersion prints the --version text. The first line is what ocserv
