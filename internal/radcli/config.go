@@ -1,0 +1,203 @@
+package radcli
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Default ports of RADIUS authentication and accounting.
+const (
+	DefaultAuthPort = 1812
+	DefaultAcctPort = 1813
+)
+
+// Server is one RADIUS server: address (host:port) and shared secret.
+type Server struct {
+	Addr   string
+	Secret string
+}
+
+// Config is a parsed radiusclient.conf with its servers file resolved.
+type Config struct {
+	Path          string
+	AuthServers   []Server
+	AcctServers   []Server
+	Dictionary    string // path of the dictionary file (may be empty)
+	DefaultRealm  string
+	Timeout       time.Duration // per attempt
+	Retries       int           // attempts per server
+	BindAddr      string        // "" or "*" = any
+	NASIdentifier string
+	NASIP         string
+	Dict          *Dictionary // loaded by Load when Dictionary is set
+
+	serversFile string
+}
+
+// Parse reads the keyword/value text of a radiusclient.conf. Relative
+// paths in it are resolved against dir. The servers file is not read here
+// (see Load); secrets given inline (host:port:secret) are kept.
+func Parse(data []byte) *Config {
+	c := &Config{Timeout: 10 * time.Second, Retries: 3}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		key := strings.ToLower(f[0])
+		val := strings.Join(f[1:], " ")
+		switch key {
+		case "authserver":
+			c.AuthServers = parseServers(val, DefaultAuthPort)
+		case "acctserver":
+			c.AcctServers = parseServers(val, DefaultAcctPort)
+		case "servers":
+			c.serversFile = val
+		case "dictionary":
+			c.Dictionary = val
+		case "default_realm":
+			c.DefaultRealm = val
+		case "radius_timeout":
+			if n, err := strconv.Atoi(val); err == nil && n > 0 && n < 3600 {
+				c.Timeout = time.Duration(n) * time.Second
+			}
+		case "radius_retries":
+			if n, err := strconv.Atoi(val); err == nil && n > 0 && n < 100 {
+				c.Retries = n
+			}
+		case "bindaddr":
+			c.BindAddr = val
+		case "nas-identifier", "nas_identifier":
+			c.NASIdentifier = val
+		case "nas-ip", "nas_ip":
+			c.NASIP = val
+		}
+	}
+	return c
+}
+
+// parseServers splits "host[:port[:secret]][,host...]" (radcli syntax;
+// IPv6 hosts in brackets).
+func parseServers(val string, defPort int) []Server {
+	var out []Server
+	for _, item := range strings.Split(val, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		host, rest := item, ""
+		if strings.HasPrefix(item, "[") {
+			if i := strings.IndexByte(item, ']'); i > 0 {
+				host, rest = item[1:i], strings.TrimPrefix(item[i+1:], ":")
+			}
+		} else if i := strings.IndexByte(item, ':'); i >= 0 {
+			host, rest = item[:i], item[i+1:]
+		}
+		port, secret := strconv.Itoa(defPort), ""
+		if rest != "" {
+			p, s, _ := strings.Cut(rest, ":")
+			if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 {
+				port = p
+			}
+			secret = s
+		}
+		if host == "" {
+			continue
+		}
+		out = append(out, Server{Addr: net.JoinHostPort(host, port), Secret: secret})
+	}
+	return out
+}
+
+// ParseServersFile reads the `HOST SECRET` lines of a radcli servers file
+// into a host → secret map (host as written, without port).
+func ParseServersFile(data []byte) map[string]string {
+	m := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		host := f[0]
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if _, ok := m[host]; !ok {
+			m[host] = f[1]
+		}
+	}
+	return m
+}
+
+// Load reads the configuration file, its servers file and its dictionary.
+// Any unreadable file is an error (ocserv: radius initialization error).
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("radcli config: %w", err)
+	}
+	c := Parse(data)
+	c.Path = path
+	dir := filepath.Dir(path)
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	if len(c.AuthServers) == 0 && len(c.AcctServers) == 0 {
+		return nil, fmt.Errorf("radcli config %s: no authserver or acctserver", path)
+	}
+	if c.serversFile != "" {
+		sd, err := os.ReadFile(abs(c.serversFile))
+		if err != nil {
+			return nil, fmt.Errorf("radcli servers file: %w", err)
+		}
+		secrets := ParseServersFile(sd)
+		for _, list := range [][]Server{c.AuthServers, c.AcctServers} {
+			for i := range list {
+				if list[i].Secret != "" {
+					continue
+				}
+				h, _, _ := net.SplitHostPort(list[i].Addr)
+				list[i].Secret = secrets[h]
+			}
+		}
+	}
+	for _, list := range [][]Server{c.AuthServers, c.AcctServers} {
+		for _, s := range list {
+			if s.Secret == "" {
+				return nil, fmt.Errorf("radcli config %s: no shared secret for %s", path, s.Addr)
+			}
+		}
+	}
+	if c.Dictionary != "" {
+		c.Dictionary = abs(c.Dictionary)
+		d, err := LoadDictionary(c.Dictionary)
+		if err != nil {
+			return nil, fmt.Errorf("error reading the radius dictionary: %w", err)
+		}
+		c.Dict = d
+	}
+	return c, nil
+}

@@ -1,0 +1,86 @@
+package radcli
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestParseServers(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []Server
+	}{
+		{"127.0.0.1", []Server{{Addr: "127.0.0.1:1812"}}},
+		{"127.0.0.1:1645", []Server{{Addr: "127.0.0.1:1645"}}},
+		{"127.0.0.1:1645:sec,10.0.0.1", []Server{{Addr: "127.0.0.1:1645", Secret: "sec"}, {Addr: "10.0.0.1:1812"}}},
+		{"[::1]:11", []Server{{Addr: "[::1]:11"}}},
+		{"h:bad", []Server{{Addr: "h:1812"}}},
+		{",,", nil},
+	} {
+		if got := parseServers(tc.in, DefaultAuthPort); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: got %v want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	w := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w("radiusclient.conf", "# c\nauthserver 127.0.0.1:1812\nacctserver 127.0.0.1:1813\nservers servers\ndictionary dict\ndefault_realm\nradius_timeout 3\nradius_retries 1\nbindaddr *\nnas-identifier n1 # x\nunknown x\n")
+	w("servers", "# h s\n127.0.0.1\ttesting123\nother x\n")
+	w("dict", "ATTRIBUTE User-Name 1 string\n$INCLUDE dict.ms\n")
+	w("dict.ms", "VENDOR Microsoft 311\nBEGIN-VENDOR Microsoft\nATTRIBUTE MS-Primary-DNS-Server 28 ipaddr\nEND-VENDOR Microsoft\nATTRIBUTE bad\n")
+	c, err := Load(filepath.Join(dir, "radiusclient.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AuthServers[0] != (Server{"127.0.0.1:1812", "testing123"}) || c.AcctServers[0] != (Server{"127.0.0.1:1813", "testing123"}) {
+		t.Errorf("servers %v %v", c.AuthServers, c.AcctServers)
+	}
+	if c.Timeout != 3*time.Second || c.Retries != 1 || c.DefaultRealm != "" || c.NASIdentifier != "n1" || c.BindAddr != "*" {
+		t.Errorf("config %+v", c)
+	}
+	if a := c.Dict.ByName["ms-primary-dns-server"]; a.Vendor != 311 || a.Number != 28 {
+		t.Errorf("ms attr %+v", a)
+	}
+	if !c.Dict.Has("User-Name") || c.Dict.Has("bad") {
+		t.Errorf("dict %v", c.Dict.ByName)
+	}
+
+	for name, body := range map[string]string{
+		"noserver":  "servers servers\n",
+		"nosecret":  "authserver 10.9.9.9\nservers servers\n",
+		"nodict":    "authserver 127.0.0.1\nservers servers\ndictionary missing\n",
+		"noservers": "authserver 127.0.0.1\nservers missing\n",
+	} {
+		w(name, body)
+		if _, err := Load(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s: loaded", name)
+		}
+	}
+	w("loop", "$INCLUDE loop\n")
+	if _, err := LoadDictionary(filepath.Join(dir, "loop")); err == nil {
+		t.Error("include loop accepted")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("authserver 127.0.0.1:1812:s,[::1]\nradius_timeout 3\n"))
+	f.Add([]byte("ATTRIBUTE a 1 string Microsoft\nVENDOR x 9\nBEGIN-VENDOR x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := Parse(b)
+		if c.Timeout <= 0 || c.Retries <= 0 {
+			t.Fatalf("bad defaults %+v", c)
+		}
+		_ = ParseServersFile(b)
+		d := NewDictionary()
+		_ = d.Parse(b, nil)
+	})
+}
