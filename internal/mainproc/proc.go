@@ -59,6 +59,10 @@ type proc struct {
 	tlsCipher   string
 	dtlsCipher  string
 	mtu         int
+
+	iroutesApplied bool // route-add-cmd ran for the iroutes (iroute.go)
+	hostUpdated    bool // host-update script started (hostupdate.go)
+	utmpWritten    bool // utmp login record written (utmp.go)
 }
 
 // prefix is ocserv's mslog prefix for a client: "main[user]:IP:port", or

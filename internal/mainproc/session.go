@@ -60,6 +60,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	if gc == nil {
 		gc = &ipcpb.GroupConfig{}
 	}
+	exposeIroutes(vh, gc)
 
 	s.mu.Lock()
 	p.sessionOpen = true
@@ -158,6 +159,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	s.mu.Unlock()
 
 	s.notifyTop(p, true, 0)
+	s.utmpLogin(p)
 
 	// connect-script.
 	if path, next := scriptenv.Resolve(scriptenv.Connect, cfg.ConnectScript, s.scriptSession(p)); path != "" {
@@ -198,6 +200,12 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	s.mu.Unlock()
 	if err := ipc.Send(p.conn, ipc.AuthCookieRep, reply, int(f.Fd())); err != nil {
 		return err
+	}
+	if !s.addIroutes(p) {
+		s.mu.Lock()
+		p.connected = false
+		s.mu.Unlock()
+		return errors.New("could not apply routes for user; denying access.")
 	}
 	ip := ""
 	if tcfg.HasIPv4() {
@@ -427,6 +435,8 @@ func (s *server) removeProc(p *proc) {
 			}()
 		}
 	}
+	s.utmpLogout(p)
+	s.removeIroutes(p)
 	s.releaseLeases(p)
 }
 
