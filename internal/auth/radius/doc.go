@@ -1,0 +1,16 @@
+// Package radius is ocserv's RADIUS support: the authentication module
+// auth = "radius[config=FILE,groupconfig=BOOL,nas-identifier=STRING]"
+// (Access-Request / Accept / Reject / Challenge, with the Accept's
+// Class, Framed-*, DNS, Session-Timeout and Acct-Interim-Interval) and the
+// accounting method acct = "radius[...]" (Start, Interim-Update, Stop).
+// Packet contents follow /work/shared/docs/radius.md (ocserv 1.1.6 with
+// radcli 1.2.11): no NAS-Port, no Framed-IP-Address in Start.
+//
+// Unlike radcli 1.2.11 it adds Message-Authenticator (attribute 80) to
+// every Access-Request and requires a valid one in every reply
+// (Blast-RADIUS, CVE-2024-3596); layeh.com/radius, used for the packet
+// encoding, does neither by itself.
+//
+// Process: sec-mod only. It reads the radcli files named by config= and
+// talks UDP to the configured RADIUS servers; it touches nothing else.
+package radius
