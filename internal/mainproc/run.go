@@ -71,22 +71,19 @@ func Run(cfg *config.Config, o Options) int {
 		}
 		return 1
 	}
-	snap, err := takeSnapshot(cfg, cfgFile)
+	lns, err := openListeners(cfg, log, o.Stderr)
 	if err != nil {
 		return fatal(err)
-	}
-
-	lns, err := listenTCP(cfg.ListenHost, cfg.TCPPort)
-	if err != nil {
-		return fatal(err)
-	}
-	for _, ln := range lns {
-		log.Noticef("listening (TCP) on %s...", ln.Addr())
 	}
 	closeListeners := func() {
 		for _, ln := range lns {
 			ln.Close()
 		}
+	}
+	snap, err := takeSnapshot(cfg, cfgFile)
+	if err != nil {
+		closeListeners()
+		return fatal(err)
 	}
 
 	workerPath, err := os.Executable()
@@ -287,6 +284,9 @@ func takeSnapshot(cfg *config.Config, cfgFile string) (*snapshot, error) {
 	chains, err := certChains(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if a := activatedSet; a != nil {
+		data = activatedPorts(data, a.tcpPort, a.udpPort)
 	}
 	snap := &snapshot{file: cfgFile, data: data, chains: chains}
 	snap.pamGroups, snap.plainGroups = authGroupLists(cfg)

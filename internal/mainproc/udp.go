@@ -262,7 +262,11 @@ func (s *server) udpDatagram(b []byte, src, local netip.AddrPort) {
 		s.log.Debugf("%s: UDP datagram ignored: %v", src, err)
 		return
 	}
-	fd, err := udpSocketFor(local, src, cfg.TryMTUDiscovery)
+	var fd int
+	err = inNetns(listenNetns, func() (err error) {
+		fd, err = udpSocketFor(local, src, cfg.TryMTUDiscovery)
+		return err
+	})
 	if err != nil {
 		p.logger(s.log).Errorf("cannot create a UDP socket for %s: %v", src, err)
 		return
@@ -332,7 +336,13 @@ func (s *server) startUDP() (stop func()) {
 	if cfg.UDPPort == 0 {
 		return func() {}
 	}
-	lns, err := listenUDP(cfg.UDPListenHost, cfg.UDPPort)
+	lns, err := activatedUDP()
+	if lns == nil {
+		err = inNetns(listenNetns, func() (err error) {
+			lns, err = listenUDP(cfg.UDPListenHost, cfg.UDPPort)
+			return err
+		})
+	}
 	if err != nil {
 		s.log.Errorf("%v", err)
 		return func() {}
