@@ -10,7 +10,7 @@ import (
 // module's open_session; an error denies the session. Only "pam" is
 // implemented (pam_acct_mgmt, see pam.AcctOpen); ocserv's PAM accounting
 // has no close_session step, so there is no acctClose. RADIUS accounting
-// is not implemented (a radius acct line is accepted and does nothing).
+// is in radius.go (Start, Interim-Update, Stop).
 func (s *Server) acctOpen(v *config.Vhost, user string) error {
 	if v == nil || v.Acct == nil || v.Acct.Name != config.MethodPAM {
 		return nil

@@ -262,6 +262,9 @@ func (s *Server) authResult(e *entry, r auth.Result) *ipcpb.SecAuthReply {
 			if u, ok := e.sess.User(); ok && u != "" {
 				e.username = auth.Truncate(u, auth.MaxUsernameSize)
 			}
+			if g, ok := finalGroup(e); ok {
+				e.groupname = g
+			}
 		}
 		user, group := e.username, e.groupname
 		s.store.mu.Unlock()

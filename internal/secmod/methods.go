@@ -6,6 +6,7 @@ import (
 	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/auth/pam"
 	"github.com/ocserv-go/ocserv/internal/auth/plain"
+	"github.com/ocserv-go/ocserv/internal/auth/radius"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/logx"
 )
@@ -36,7 +37,7 @@ func methodBits(name string) uint32 {
 	return 0
 }
 
-// newModule creates the module of a configured method (plain, pam); other
+// newModule creates the module of a configured method (plain, pam, radius); other
 // methods are reported and left without a module (their logins fail).
 func newModule(m *config.Method, log *logx.Logger) (auth.Module, error) {
 	switch m.Name {
@@ -44,6 +45,12 @@ func newModule(m *config.Method, log *logx.Logger) (auth.Module, error) {
 		return plain.New(m.Plain, log.Noticef)
 	case config.MethodPAM:
 		return pam.New(m.PAM, log.Noticef)
+	case config.MethodRadius:
+		r, err := radius.New(m.Radius, log.Noticef)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
 	return nil, fmt.Errorf("authentication method %s is not supported by ocserv-go", m.Name)
 }

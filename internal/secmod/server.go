@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ocserv-go/ocserv/internal/auth/radius"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
@@ -42,7 +43,8 @@ type Server struct {
 	mu      sync.Mutex
 	cfg     *config.Config
 	keys    signer.Keys
-	methods map[string][]method // by vhost name; fixed at start-up (auth is a permanent option)
+	methods map[string][]method           // by vhost name; fixed at start-up (auth is a permanent option)
+	acct    map[string]*radius.Accounting // acct = radius[...], by vhost name
 
 	store *store
 
@@ -90,6 +92,8 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 		s.log.SetLevel(cfg.LogLevel)
 	}
 	s.methods = buildMethods(cfg, s.log)
+	s.acct = buildAcct(cfg, s.log)
+	s.store.onDel = func(e *entry) { s.acctEventLocked(e, radius.StatusStop) }
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ocserv-go/ocserv/internal/auth/radius"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/lease"
@@ -51,6 +52,9 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 	if err != nil {
 		s.log.Errorf("error reading additional configuration for '%s' (session: %s): %v", user, e.psid(), err)
 		return failedSession()
+	}
+	if v.SupConfig == config.MethodRadius {
+		radiusAccept(e).Apply(ss, v)
 	}
 	if ss.SessionTimeout > 0 && !firstOpen.IsZero() && !now.Before(firstOpen.Add(time.Duration(ss.SessionTimeout)*time.Second)) {
 		s.log.Infof("session timeout reached; denied session for user '%s' (session: %s)", user, e.psid())
@@ -105,6 +109,9 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 		e.firstOpen = now
 	}
 	e.sessionOpen = true
+	if !opened {
+		s.acctEventLocked(e, radius.StatusStart)
+	}
 	e.inUse++
 	e.exptime = now.Add(cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
@@ -222,6 +229,9 @@ func (s *Server) cliStats(req *ipcpb.CliStats) {
 	}
 	if req.Ipv6 != nil {
 		e.ipv6 = req.GetIpv6()
+	}
+	if req.GetDisconReason() == 0 {
+		s.acctEventLocked(e, radius.StatusInterim) // the final report is followed by Stop's own Interim
 	}
 }
 

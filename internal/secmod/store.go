@@ -102,6 +102,7 @@ type store struct {
 	mu       sync.Mutex
 	entries  map[[SIDSize]byte]*entry
 	instance byte
+	onDel    func(*entry) // called with mu held before an entry is removed (RADIUS Stop)
 }
 
 func newStore(instance byte) *store {
@@ -141,6 +142,9 @@ func (s *store) find(sid []byte) *entry {
 
 // del removes e; the caller must hold s.mu.
 func (s *store) delLocked(e *entry) {
+	if s.onDel != nil {
+		s.onDel(e)
+	}
 	delete(s.entries, e.sid)
 	if e.sess != nil {
 		e.sess.Close()
