@@ -53,7 +53,7 @@ Please report bugs to the ocserv-go project.
 //
 // ocserv prints them in the order above.
 func compiledWith() []string {
-	f := []string{"oath"}
+	f := []string{"oath", "radius"}
 	if pam.Available() {
 		f = append(f, "PAM")
 	}

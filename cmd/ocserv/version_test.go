@@ -11,9 +11,9 @@ import (
 // The "Compiled with:" line names exactly the optional features this build
 // has, in ocserv's words and order; scripts grep it.
 func TestCompiledWith(t *testing.T) {
-	want := "oath, AnyConnect"
+	want := "oath, radius, AnyConnect"
 	if pam.Available() {
-		want = "oath, PAM, AnyConnect"
+		want = "oath, radius, PAM, AnyConnect"
 	}
 	var b bytes.Buffer
 	writeVersion(&b)
@@ -24,7 +24,7 @@ func TestCompiledWith(t *testing.T) {
 	if !strings.Contains(b.String(), "\nCompiled with: "+want+"\n") {
 		t.Errorf("version text:\n%s\nwant Compiled with: %s", b.String(), want)
 	}
-	for _, absent := range []string{"seccomp", "radius", "gssapi", "PKCS#11"} {
+	for _, absent := range []string{"seccomp", "gssapi", "PKCS#11"} {
 		if strings.Contains(b.String(), absent) {
 			t.Errorf("version lists %q, which this build does not support", absent)
 		}
