@@ -9,8 +9,11 @@ build_pkgs=(gcc make pkg-config libcrypt-dev libpam0g-dev libseccomp-dev)
 # Tests: the real ocserv/ocpasswd/occtl as reference, the openconnect client,
 # certtool, namespaces and traffic tools; useradd/chage and pam_unix for the
 # PAM tests (tests/e2e/auth_pam_test.go); nftables for the UDP drop of
-# tests/e2e/dtls2_fallback_test.go; freeradius for tests/e2e/auth_radius_test.go.
-test_pkgs=(ocserv openconnect gnutls-bin iproute2 iputils-ping procps iperf3 jq openssl ca-certificates passwd libpam-modules nftables freeradius freeradius-utils)
+# tests/e2e/dtls2_fallback_test.go; freeradius for tests/e2e/auth_radius_test.go;
+# haproxy for tests/e2e/listen_proxy_test.go.
+# iptables (iptables, ip6tables and their -save tools) for /usr/bin/ocserv-fw
+# and tests/e2e/net_fw_test.go.
+test_pkgs=(ocserv openconnect gnutls-bin iproute2 iputils-ping procps iperf3 jq openssl ca-certificates passwd libpam-modules nftables freeradius freeradius-utils iptables)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then
