@@ -86,6 +86,7 @@ func (s *server) handleCmd(p *proc, f ipc.Frame) error {
 			p.userAgent = m.GetUserAgent()
 		}
 		s.mu.Unlock()
+		s.proxySessionInfo(p, &m)
 		s.maybeHostUpdate(p, m.DtlsCiphersuite != nil)
 		return nil
 

@@ -213,7 +213,7 @@ func (s *server) accept(ws *workerStarter, c *net.TCPConn, cfg *config.Config) {
 		c.Close()
 		return
 	}
-	if s.ban.Check(ip, cfg.BanPointsConnection) {
+	if banAtAccept(cfg) && s.ban.Check(ip, cfg.BanPointsConnection) {
 		c.Close()
 		return
 	}

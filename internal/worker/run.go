@@ -63,6 +63,9 @@ type worker struct {
 	remoteIP string
 	ipv6Peer bool // client reached us over IPv6 (MTU overhead 40)
 
+	// listen-proxy-proto: raw sockaddrs from the PROXY header (proxyproto.go).
+	proxyRemote, proxyOur []byte
+
 	// endAuth ends the authentication phase (its timeout, and closing the
 	// connection on SIGTERM) just before the CONNECT response commits to a
 	// tunnel; from then on SIGTERM sends the CSTP kick instead. It reports
@@ -116,6 +119,11 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		w.log.Debugf("TCP health probe, exiting")
 		return Result{}, nil
 	}
+	if cfg.ListenProxyProto {
+		if err := w.readProxyHeader(p.Conn); err != nil {
+			return Result{}, nil // logged; ocserv's exit_worker
+		}
+	}
 
 	authTimeout := time.Duration(cfg.AuthTimeout) * time.Second
 	if authTimeout <= 0 {
@@ -143,6 +151,13 @@ func Run(ctx context.Context, p Params) (Result, error) {
 		authDeadline.Stop()
 		stopAuth()
 		return Result{}, fmt.Errorf("worker: TLS handshake: %w", err)
+	}
+	if cfg.ListenProxyProto {
+		if err := w.sendProxyAddrs(); err != nil {
+			authDeadline.Stop()
+			stopAuth()
+			return Result{}, err
+		}
 	}
 	cs := w.tlsConn.ConnectionState()
 	w.log.Debugf("TLS handshake completed: %s", w.keys.describe(cs))
