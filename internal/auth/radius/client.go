@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"layeh.com/radius"
@@ -67,6 +68,10 @@ type Client struct {
 	Timeout  time.Duration
 	Retries  int
 	BindAddr string
+
+	// maSeen holds the addresses of the servers that have sent a valid
+	// Message-Authenticator; their later replies must carry one.
+	maSeen sync.Map
 }
 
 // errNoReply means no server answered.
@@ -87,8 +92,12 @@ func addMessageAuthenticator(b []byte, secret []byte) []byte {
 	return out
 }
 
+// errNoMessageAuth means a reply carried no Message-Authenticator.
+var errNoMessageAuth = errors.New("reply without Message-Authenticator (Blast-RADIUS protection)")
+
 // checkMessageAuthenticator verifies the Message-Authenticator of a reply
-// to a request with authenticator reqAuth. A reply without one fails.
+// to a request with authenticator reqAuth. A reply without one fails with
+// errNoMessageAuth.
 func checkMessageAuthenticator(reply, reqAuth, secret []byte) error {
 	if len(reply) < 20 {
 		return errors.New("short reply")
@@ -111,7 +120,7 @@ func checkMessageAuthenticator(reply, reqAuth, secret []byte) error {
 		off += l
 	}
 	if got == nil {
-		return errors.New("reply without Message-Authenticator (Blast-RADIUS protection)")
+		return errNoMessageAuth
 	}
 	m := hmac.New(md5.New, secret)
 	m.Write(b)
@@ -122,8 +131,11 @@ func checkMessageAuthenticator(reply, reqAuth, secret []byte) error {
 }
 
 // Exchange sends p (an Access-Request or Accounting-Request) and returns
-// the authentic reply. Access-Requests get a Message-Authenticator and
-// their replies must carry a valid one.
+// the authentic reply. Access-Requests get a Message-Authenticator; a
+// Message-Authenticator in a reply must be valid. A reply without one is
+// accepted (radcli 1.2.11 and freeradius 3.2.1 neither check nor send
+// it) unless that server has sent a valid one before: from then on it
+// is required (as freeradius' require_message_authenticator = auto).
 func (c *Client) Exchange(p *radius.Packet) (*radius.Packet, error) {
 	var last error = errNoReply
 	for _, srv := range c.Servers {
@@ -208,7 +220,14 @@ func (c *Client) once(addr string, raw, secret []byte) (*radius.Packet, error) {
 			continue
 		}
 		if raw[0] == byte(radius.CodeAccessRequest) {
-			if err := checkMessageAuthenticator(rep, raw[4:20], secret); err != nil {
+			switch err := checkMessageAuthenticator(rep, raw[4:20], secret); {
+			case err == nil:
+				c.maSeen.Store(addr, true)
+			case errors.Is(err, errNoMessageAuth):
+				if _, seen := c.maSeen.Load(addr); seen {
+					return nil, err
+				}
+			default:
 				return nil, err
 			}
 		}

@@ -4,10 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"encoding/binary"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/radcli"
 )
 
 const secret = "testing123"
@@ -24,7 +27,7 @@ const secret = "testing123"
 type testServer struct {
 	addr   string
 	reqs   chan *radius.Packet
-	withMA bool
+	withMA atomic.Bool
 }
 
 func startServer(t *testing.T, withMA bool, handle func(*radius.Packet) *radius.Packet) *testServer {
@@ -34,7 +37,8 @@ func startServer(t *testing.T, withMA bool, handle func(*radius.Packet) *radius.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	ts := &testServer{addr: pc.LocalAddr().String(), reqs: make(chan *radius.Packet, 64), withMA: withMA}
+	ts := &testServer{addr: pc.LocalAddr().String(), reqs: make(chan *radius.Packet, 64)}
+	ts.withMA.Store(withMA)
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -58,7 +62,7 @@ func startServer(t *testing.T, withMA bool, handle func(*radius.Packet) *radius.
 				continue
 			}
 			var out []byte
-			if ts.withMA && rep.Code != radius.CodeAccountingResponse {
+			if ts.withMA.Load() && rep.Code != radius.CodeAccountingResponse {
 				out = signWithMA(t, rep, req.Authenticator[:])
 			} else {
 				out, _ = rep.Encode()
@@ -230,7 +234,7 @@ func TestRejectChallengeAndBlastRADIUS(t *testing.T) {
 			return rep
 		}, "", []auth.Result{auth.Failed}, nil},
 		{"accept without Message-Authenticator", false, func(req *radius.Packet) *radius.Packet { return req.Response(radius.CodeAccessAccept) },
-			"", []auth.Result{auth.Continue}, []auth.Prompt{{Msg: auth.MsgLoginFailed}}},
+			"", []auth.Result{auth.OK}, nil},
 		{"non-framed service type", true, func(req *radius.Packet) *radius.Packet {
 			rep := req.Response(radius.CodeAccessAccept)
 			rep.Add(attrServiceType, u32(1))
@@ -335,4 +339,34 @@ func FuzzParseAccept(f *testing.F) {
 		copy(reply[20:], b)
 		_ = checkMessageAuthenticator(reply, make([]byte, 16), []byte(secret))
 	})
+}
+
+// TestMessageAuthenticatorSticky: a reply without Message-Authenticator is
+// accepted until the server has sent a valid one; then it is required. A
+// wrong one always fails.
+func TestMessageAuthenticatorSticky(t *testing.T) {
+	ts := startServer(t, false, func(req *radius.Packet) *radius.Packet { return req.Response(radius.CodeAccessAccept) })
+	c := &Client{Servers: []radcli.Server{{Addr: ts.addr, Secret: secret}}, Timeout: time.Second, Retries: 1}
+	req := func() error {
+		p := radius.New(radius.CodeAccessRequest, []byte(secret))
+		p.Add(attrUserName, radius.Attribute("u"))
+		_, err := c.Exchange(p)
+		return err
+	}
+	if err := req(); err != nil {
+		t.Fatalf("reply without Message-Authenticator from a new server: %v", err)
+	}
+	ts.withMA.Store(true)
+	if err := req(); err != nil {
+		t.Fatalf("reply with Message-Authenticator: %v", err)
+	}
+	ts.withMA.Store(false)
+	if err := req(); err == nil {
+		t.Fatal("reply without Message-Authenticator accepted after the server sent one")
+	}
+	reply := []byte{2, 1, 0, 38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(attrMessageAuth), 18}
+	reply = append(reply, make([]byte, 16)...)
+	if err := checkMessageAuthenticator(reply, make([]byte, 16), []byte(secret)); err == nil || errors.Is(err, errNoMessageAuth) {
+		t.Fatalf("wrong Message-Authenticator: %v", err)
+	}
 }
