@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -227,6 +228,49 @@ func (rec acctRecord) summary() []string {
 	return slices.Compact(out)
 }
 
+var (
+	frReceivedRe = regexp.MustCompile(`^\(\d+\) Received Access-Request Id \d+`)
+	frAttrRe     = regexp.MustCompile(`^\(\d+\)\s+([A-Za-z0-9-]+) = (.*)$`)
+)
+
+// accessRequests returns the Access-Requests for user in freeradius' -X
+// log, each as its sorted attribute list (NAS-IP-Address and
+// Calling-Station-Id masked, the password left out), and whether each
+// carried a Message-Authenticator.
+func accessRequests(log, user string) (reqs [][]string, withMA []bool) {
+	ls := strings.Split(log, "\n")
+	for i := 0; i < len(ls); i++ {
+		if !frReceivedRe.MatchString(ls[i]) {
+			continue
+		}
+		var attrs []string
+		ma, name := false, ""
+		for i++; i < len(ls); i++ {
+			m := frAttrRe.FindStringSubmatch(ls[i])
+			if m == nil || strings.HasPrefix(m[1], "#") {
+				break
+			}
+			switch m[1] {
+			case "User-Name":
+				name = strings.Trim(m[2], `"`)
+			case "Message-Authenticator":
+				ma = true
+				continue
+			case "NAS-IP-Address", "Calling-Station-Id", "User-Password":
+				m[2] = "*"
+			}
+			attrs = append(attrs, m[1]+" = "+m[2])
+		}
+		i--
+		if name == user {
+			sort.Strings(attrs)
+			reqs = append(reqs, attrs)
+			withMA = append(withMA, ma)
+		}
+	}
+	return reqs, withMA
+}
+
 // TestAuthRadius: auth = "radius[config=...,groupconfig=true]" and
 // acct = "radius[config=...]" against freeradius 3.2. alice logs in, carol
 // is rejected by the server, bob gets his Framed-IP-Address, Framed-Route
@@ -239,6 +283,7 @@ func TestAuthRadius(t *testing.T) {
 		t.Fatal("freeradius is not installed (scripts/deps.sh)")
 	}
 	acct := map[serverKind]map[string][]string{}
+	accessReq := map[serverKind][]string{}
 	for _, kind := range coreServers() {
 		t.Run(string(kind), func(t *testing.T) {
 			r := rig.New(t, rig.Options{})
@@ -337,6 +382,18 @@ carol	Cleartext-Password := "Carol-Pass-1", Auth-Type := Reject
 				}
 			}
 			acct[kind] = got
+			reqs, withMA := accessRequests(fr.Log(), "bob")
+			if len(reqs) != 1 {
+				t.Fatalf("bob: %d Access-Requests in the freeradius log, want 1", len(reqs))
+			}
+			accessReq[kind] = reqs[0]
+			t.Logf("bob Access-Request (Message-Authenticator: %v):\n\t%s", withMA[0], strings.Join(reqs[0], "\n\t"))
+			if kind == ourServer && !withMA[0] {
+				t.Errorf("ours sent the Access-Request without Message-Authenticator")
+			}
+			if slices.ContainsFunc(reqs[0], func(a string) bool { return strings.HasPrefix(a, "NAS-Port =") }) {
+				t.Errorf("the Access-Request carries NAS-Port")
+			}
 		})
 	}
 	if acct[realServer] != nil && acct[ourServer] != nil {
@@ -344,6 +401,10 @@ carol	Cleartext-Password := "Carol-Pass-1", Auth-Type := Reject
 			if a, b := acct[realServer][st], acct[ourServer][st]; !slices.Equal(a, b) {
 				t.Errorf("accounting %s differs:\nreal: %s\nours: %s", st, strings.Join(a, "; "), strings.Join(b, "; "))
 			}
+		}
+		// Ours adds Message-Authenticator (Blast-RADIUS); the rest is equal.
+		if a, b := accessReq[realServer], accessReq[ourServer]; !slices.Equal(a, b) {
+			t.Errorf("Access-Request differs:\nreal: %s\nours: %s", strings.Join(a, "; "), strings.Join(b, "; "))
 		}
 	}
 }
