@@ -21,7 +21,8 @@ all: build
 build: $(BINS)
 
 # ocserv links libc (cgo) for user/group lookups, crypt(3) and later PAM;
-# the worker is static and pure Go: it never loads keys, PAM or NSS.
+# the worker is static and pure Go: it never loads keys, PAM or NSS, and
+# its seccomp filter (isolate-workers) is pure Go too (no libseccomp).
 $(BUILD)/ocserv: FORCE
 	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $@ ./cmd/ocserv
 $(BUILD)/ocserv-worker: FORCE

@@ -10,7 +10,8 @@ import (
 
 // TestWorkerDeps fences the worker binary: no key loading, no password
 // files, no sec-mod or main code, no PAM, and a pure-Go (CGO_ENABLED=0)
-// build.
+// build. The seccomp filter (internal/sandbox) uses the pure-Go
+// elastic/go-seccomp-bpf, never libseccomp.
 func TestWorkerDeps(t *testing.T) {
 	goBin := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
@@ -28,6 +29,7 @@ func TestWorkerDeps(t *testing.T) {
 		"github.com/ocserv-go/ocserv/internal/secmod",
 		"github.com/ocserv-go/ocserv/internal/mainproc",
 		"github.com/msteinert/pam",
+		"github.com/seccomp/libseccomp-golang",
 		"runtime/cgo",
 	}
 	for _, dep := range strings.Fields(string(out)) {
@@ -36,6 +38,9 @@ func TestWorkerDeps(t *testing.T) {
 				t.Errorf("ocserv-worker depends on %s", dep)
 			}
 		}
+	}
+	if !strings.Contains(string(out), "github.com/ocserv-go/ocserv/internal/sandbox\n") {
+		t.Errorf("ocserv-worker does not link internal/sandbox (isolate-workers)")
 	}
 	build := exec.Command(goBin, "build", "-o", filepath.Join(t.TempDir(), "ocserv-worker"), ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -88,10 +88,16 @@ func run() int {
 		return 1
 	}
 
+	// isolate-workers: the seccomp filter goes on before any client byte.
+	cfg, ok := confine(st, log)
+	if !ok {
+		return 1
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP)
-	if _, err := worker.Run(ctx, worker.Params{Startup: st, Cmd: cmd, Conn: conn, Log: log}); err != nil {
+	if _, err := worker.Run(ctx, worker.Params{Startup: st, Cmd: cmd, Conn: conn, Log: log, Config: cfg}); err != nil {
 		log.Infof("worker: %v", err)
 		return 1
 	}

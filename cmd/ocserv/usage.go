@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ocserv-go/ocserv/internal/auth/pam"
+	"github.com/ocserv-go/ocserv/internal/sandbox"
 	"github.com/ocserv-go/ocserv/internal/version"
 )
 
@@ -53,7 +54,11 @@ Please report bugs to the ocserv-go project.
 //
 // ocserv prints them in the order above.
 func compiledWith() []string {
-	f := []string{"oath", "radius"}
+	var f []string
+	if sandbox.Available {
+		f = append(f, "seccomp")
+	}
+	f = append(f, "oath", "radius")
 	if pam.Available() {
 		f = append(f, "PAM")
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocserv-go/ocserv/internal/auth/pam"
+	"github.com/ocserv-go/ocserv/internal/sandbox"
 )
 
 // The "Compiled with:" line names exactly the optional features this build
@@ -14,6 +15,9 @@ func TestCompiledWith(t *testing.T) {
 	want := "oath, radius, AnyConnect"
 	if pam.Available() {
 		want = "oath, radius, PAM, AnyConnect"
+	}
+	if sandbox.Available {
+		want = "seccomp, " + want
 	}
 	var b bytes.Buffer
 	writeVersion(&b)
@@ -24,7 +28,7 @@ func TestCompiledWith(t *testing.T) {
 	if !strings.Contains(b.String(), "\nCompiled with: "+want+"\n") {
 		t.Errorf("version text:\n%s\nwant Compiled with: %s", b.String(), want)
 	}
-	for _, absent := range []string{"seccomp", "gssapi", "PKCS#11"} {
+	for _, absent := range []string{"gssapi", "PKCS#11"} {
 		if strings.Contains(b.String(), absent) {
 			t.Errorf("version lists %q, which this build does not support", absent)
 		}

@@ -42,6 +42,9 @@ type Params struct {
 	// CheckEvery is the period of the tunnel's timer checks (DPD, idle,
 	// session timeout, statistics); 0 means one second.
 	CheckEvery time.Duration
+	// Config, if set, is the already parsed configuration snapshot (the
+	// isolate-workers filter forbids the file reads a parse does).
+	Config *config.Config
 }
 
 // Result tells how the worker ended.
@@ -100,16 +103,20 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	}
 	defer p.Conn.Close()
 
-	var data []byte
-	if se := w.st.GetSnapshotEntries(); len(se) > 0 {
-		data = se[0].GetData()
-	}
-	if data == nil {
-		return Result{}, errors.New("worker: start-up message carries no configuration snapshot")
-	}
-	cfg, err := config.LoadBytes(data, config.LoadOptions{})
-	if err != nil {
-		return Result{}, fmt.Errorf("worker: configuration snapshot: %w", err)
+	cfg := p.Config
+	if cfg == nil {
+		var data []byte
+		if se := w.st.GetSnapshotEntries(); len(se) > 0 {
+			data = se[0].GetData()
+		}
+		if data == nil {
+			return Result{}, errors.New("worker: start-up message carries no configuration snapshot")
+		}
+		var err error
+		cfg, err = config.LoadBytes(data, config.LoadOptions{})
+		if err != nil {
+			return Result{}, fmt.Errorf("worker: configuration snapshot: %w", err)
+		}
 	}
 	w.cfg = cfg
 	w.vhost = cfg.Default()
