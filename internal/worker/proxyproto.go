@@ -20,8 +20,8 @@ package worker
 //     proxy's address stays);
 //   - TLVs are ignored (ocserv reads them only on Unix-socket listeners).
 //
-// Difference: ocserv 1.1.6 understands only v2; this worker also accepts a
-// v1 text header ("PROXY TCP4 src dst sport dport\r\n"), see docs/compat.md.
+// A v1 text header ("PROXY TCP4 src dst sport dport\r\n") is accepted too,
+// as ocserv 1.1.6 does (checked with haproxy's send-proxy against it).
 
 import (
 	"bytes"
@@ -87,10 +87,10 @@ func parseProxyHeader(r io.Reader) (proxyHeader, error) {
 	if _, err := io.ReadFull(r, data); err != nil {
 		return h, fmt.Errorf("%w: reading v2 data: %v", errProxyHeader, err)
 	}
-	h.version = int(fixed[12] >> 4)
-	if h.version != 2 {
-		return h, nil // skipped
+	if fixed[12]>>4 != 2 {
+		return h, nil // skipped (version 0: unknown)
 	}
+	h.version = 2
 	if fixed[12]&0x0f != 1 {
 		if fixed[13] == 0 {
 			return h, fmt.Errorf("%w: received health check command", errProxyHeader)
