@@ -11,6 +11,7 @@ require (
 	github.com/mattn/go-runewidth v0.0.31 // indirect
 	github.com/msteinert/pam/v2 v2.1.0 // indirect
 	github.com/peterh/liner v1.2.3 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/pion/dtls/v3 v3.1.15 // indirect
 	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/transport/v5 v5.0.0 // indirect

@@ -82,6 +82,12 @@ func (s *server) handleCmd(p *proc, f ipc.Frame) error {
 		if m.DtlsCiphersuite != nil {
 			p.dtlsCipher = m.GetDtlsCiphersuite()
 		}
+		if m.CstpCompr != nil {
+			p.cstpCompr = m.GetCstpCompr()
+		}
+		if m.DtlsCompr != nil {
+			p.dtlsCompr = m.GetDtlsCompr()
+		}
 		if m.UserAgent != nil && p.userAgent == "" {
 			p.userAgent = m.GetUserAgent()
 		}

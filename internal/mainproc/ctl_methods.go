@@ -165,6 +165,12 @@ func (s *server) userInfo(p *proc) *ctlpb.UserInfoRep {
 		Keepalive:        proto.Uint32(0),
 		RestrictToRoutes: proto.Bool(false),
 	}
+	if p.cstpCompr != "" {
+		rep.CstpCompr = proto.String(p.cstpCompr)
+	}
+	if p.dtlsCompr != "" {
+		rep.DtlsCompr = proto.String(p.dtlsCompr)
+	}
 	if p.tunCfg.HasIPv4() {
 		rep.LocalIp = proto.String(p.tunCfg.PeerIPv4.String())
 		rep.RemoteIp = proto.String(p.tunCfg.LocalIPv4.String())

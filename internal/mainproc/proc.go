@@ -58,6 +58,8 @@ type proc struct {
 	serverDisc  bool // disconnected by the server (admin kick)
 	tlsCipher   string
 	dtlsCipher  string
+	cstpCompr   string // CSTP/DTLS compression method from CMD_SESSION_INFO
+	dtlsCompr   string
 	mtu         int
 
 	iroutesApplied bool // route-add-cmd ran for the iroutes (iroute.go)

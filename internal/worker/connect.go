@@ -80,6 +80,7 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 	}
 	s := &session{w: w, rep: &rep, tun: tun, cookie: sc.Cookie, start: time.Now()}
 	s.settings(r)
+	s.compNegotiate(r)
 	resp := s.connectResponse(r, v4, v6, time.Now())
 	if w.endAuth != nil && !w.endAuth() {
 		tun.Close()
@@ -95,6 +96,9 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 		tun.Close()
 		return nil, fmt.Errorf("worker: sending CMD_TUN_MTU: %w", err)
 	}
+	// No cstp_compr here: the real ocserv 1.1.6 reports the compression
+	// names to main only once DTLS is up (observed: occtl shows no
+	// "CSTP compression" for a --no-dtls client); see dtlsHandshake.
 	info := &ipcpb.SessionInfo{TlsCiphersuite: ptr(w.keys.describe(w.tlsConn.ConnectionState())), UserAgent: ptr(w.userAgent)}
 	if err := ipc.Send(w.p.Cmd, ipc.CmdSessionInfo, info, -1); err != nil {
 		tun.Close()
@@ -323,6 +327,7 @@ func (s *session) connectResponse(r *httpwire.Request, v4, v6 netip.Addr, now ti
 	if v.Banner != "" {
 		add("X-CSTP-Banner", v.Banner)
 	}
+	s.compHeaders(add)
 	return resp
 }
 

@@ -164,6 +164,8 @@ func (s *session) dtlsHandshake(ctx context.Context, cancel context.CancelFunc, 
 		TlsCiphersuite:  ptr(s.w.keys.describe(s.w.tlsConn.ConnectionState())),
 		DtlsCiphersuite: ptr(c.CipherName()),
 		UserAgent:       ptr(s.w.userAgent),
+		CstpCompr:       s.cstpComprName(),
+		DtlsCompr:       s.dtlsComprName(),
 	}
 	if err := ipc.Send(s.w.p.Cmd, ipc.CmdSessionInfo, info, -1); err != nil {
 		log.Debugf("sending CMD_SESSION_INFO: %v", err)
@@ -182,6 +184,7 @@ func (s *session) dtlsHandshake(ctx context.Context, cancel context.CancelFunc, 
 func (s *session) dtlsRead(c dtlsx.Conn) {
 	d := s.dtls
 	buf := make([]byte, tunBuf+64)
+	var zbuf []byte // decompression buffer (compress.go)
 	var pc *dtlsx.PacketConn
 	if ps, ok := c.(interface{ PacketConn() *dtlsx.PacketConn }); ok {
 		pc = ps.PacketConn()
@@ -247,7 +250,21 @@ func (s *session) dtlsRead(c dtlsx.Conn) {
 			d.finish(end{reason: ReasonUserDisconnect})
 			return
 		case dtlsCompressed:
-			s.w.log.Debugf("compressed DTLS packet but no compression negotiated")
+			cd := s.dtlsCodec()
+			if cd == nil {
+				s.w.log.Debugf("compressed DTLS packet but no compression negotiated")
+				continue
+			}
+			s.lastData.Store(now)
+			pkt, ok := s.compIn(cd, buf[1:n], &zbuf)
+			if !ok || len(pkt) == 0 {
+				continue
+			}
+			if err := s.tun.WritePacket(pkt); err != nil {
+				s.w.log.Debugf("could not write to tun: %v", err)
+				continue
+			}
+			s.bytesIn.Add(uint64(len(pkt)))
 		default:
 			s.w.log.Debugf("received unknown DTLS packet type 0x%02x", buf[0])
 		}
@@ -257,7 +274,10 @@ func (s *session) dtlsRead(c dtlsx.Conn) {
 // dtlsSend sends the tun packet at buf[cstp.HeaderLen:cstp.HeaderLen+n]
 // over DTLS when the channel is up and reports whether it did; otherwise
 // the caller sends it over CSTP (protocol.md §6.9).
-func (s *session) dtlsSend(buf []byte, n int) bool {
+func (s *session) dtlsSend(buf []byte, n int) bool { return s.dtlsSendAs(buf, n, dtlsData) }
+
+// dtlsSendAs is dtlsSend with the record's type byte (DATA or COMPRESSED).
+func (s *session) dtlsSendAs(buf []byte, n int, typ byte) bool {
 	d := s.dtls
 	if d == nil || !d.up.Load() {
 		return false
@@ -278,7 +298,7 @@ func (s *session) dtlsSend(buf []byte, n int) bool {
 		return false
 	}
 	p := buf[cstp.HeaderLen-1 : cstp.HeaderLen+n]
-	p[0] = dtlsData
+	p[0] = typ
 	d.wmu.Lock()
 	_, err := c.Write(p)
 	d.wmu.Unlock()

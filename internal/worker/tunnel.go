@@ -36,6 +36,7 @@ type session struct {
 	lastData          atomic.Int64  // unix nanos of the last DATA either way
 
 	dtls *dtlsState // nil when the tunnel has no UDP channel (dtls.go)
+	comp *compState // nil unless compression was negotiated (compress.go)
 }
 
 func (s *session) close() { s.tun.Close() }
@@ -157,12 +158,13 @@ func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
 		if n == 0 {
 			continue
 		}
-		if s.dtlsSend(buf, n) {
+		dbuf, dn, dtyp, cbuf, cn, ctyp := s.compOut(buf, n)
+		if s.dtlsSendAs(dbuf, dn, dtyp) {
 			s.bytesOut.Add(uint64(n))
 			s.lastData.Store(time.Now().UnixNano())
 			continue
 		}
-		if err := wr.WriteFrame(buf[:cstp.HeaderLen+n], cstp.TypeData); err != nil {
+		if err := wr.WriteFrame(cbuf[:cstp.HeaderLen+cn], ctyp); err != nil {
 			finish(end{reason: ReasonError, err: fmt.Errorf("worker: sending to client: %w", err)})
 			return
 		}
@@ -175,6 +177,7 @@ func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
 // which may already hold tunnel bytes) and handles them.
 func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 	rd := cstp.NewReader(s.w.http.Reader(), 16384)
+	var zbuf []byte // decompression buffer (compress.go)
 	for {
 		p, err := rd.Next()
 		if err != nil {
@@ -220,8 +223,22 @@ func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 			}
 			return
 		case cstp.TypeCompressed:
-			finish(end{reason: ReasonError, err: errors.New("worker: compressed packet but no compression negotiated")})
-			return
+			cd := s.cstpCodec()
+			if cd == nil {
+				finish(end{reason: ReasonError, err: errors.New("worker: compressed packet but no compression negotiated")})
+				return
+			}
+			s.lastData.Store(now)
+			s.dtlsClientUsedTCP()
+			pkt, ok := s.compIn(cd, p.Payload, &zbuf)
+			if !ok || len(pkt) == 0 {
+				continue
+			}
+			if err := s.tun.WritePacket(pkt); err != nil {
+				s.w.log.Debugf("could not write to tun: %v", err)
+				continue
+			}
+			s.bytesIn.Add(uint64(len(pkt)))
 		default:
 			s.w.log.Debugf("received unknown CSTP packet type 0x%02x", byte(p.Type))
 		}
