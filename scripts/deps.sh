@@ -13,7 +13,8 @@ build_pkgs=(gcc make pkg-config libcrypt-dev libpam0g-dev libseccomp-dev)
 # haproxy for tests/e2e/listen_proxy_test.go.
 # iptables (iptables, ip6tables and their -save tools) for /usr/bin/ocserv-fw
 # and tests/e2e/net_fw_test.go.
-test_pkgs=(ocserv openconnect gnutls-bin iproute2 iputils-ping procps iperf3 jq openssl ca-certificates passwd libpam-modules nftables freeradius freeradius-utils haproxy iptables)
+# libradcli4 for /etc/radcli/dictionary (tests/e2e/auth_radius_test.go).
+test_pkgs=(ocserv openconnect gnutls-bin iproute2 iputils-ping procps iperf3 jq openssl ca-certificates passwd libpam-modules nftables freeradius freeradius-utils haproxy iptables libradcli4)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then
