@@ -15,24 +15,9 @@ import (
 // IPV6_V6ONLY on IPv6 sockets so the two families do not collide. A family
 // the host lacks is skipped; binding nothing at all is an error.
 func listenTCP(host string, port int) ([]*net.TCPListener, error) {
-	type target struct{ network, addr string }
-	var targets []target
-	if host == "" {
-		targets = []target{{"tcp4", "0.0.0.0"}, {"tcp6", "::"}}
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("getaddrinfo error for %s: %w", host, err)
-		}
-		for _, ip := range ips {
-			if ip.IP.To4() != nil {
-				targets = append(targets, target{"tcp4", ip.IP.String()})
-			} else {
-				targets = append(targets, target{"tcp6", ip.String()})
-			}
-		}
+	targets, err := listenTargets(host, "tcp")
+	if err != nil {
+		return nil, err
 	}
 	lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
 		var serr error
@@ -96,4 +81,31 @@ func acceptLoop(lns []*net.TCPListener, conns chan<- *net.TCPConn, stop <-chan s
 			}
 		}(ln)
 	}
+}
+
+// listenTarget is one address to bind: network "tcp4"/"tcp6"/"udp4"/"udp6".
+type listenTarget struct{ network, addr string }
+
+// listenTargets resolves listen-host (or udp-listen-host) as ocserv's
+// getaddrinfo does: unset means the wildcard address of both families,
+// otherwise every address the name resolves to. proto is "tcp" or "udp".
+func listenTargets(host, proto string) ([]listenTarget, error) {
+	if host == "" {
+		return []listenTarget{{proto + "4", "0.0.0.0"}, {proto + "6", "::"}}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("getaddrinfo error for %s: %w", host, err)
+	}
+	var targets []listenTarget
+	for _, ip := range ips {
+		if ip.IP.To4() != nil {
+			targets = append(targets, listenTarget{proto + "4", ip.IP.String()})
+		} else {
+			targets = append(targets, listenTarget{proto + "6", ip.String()})
+		}
+	}
+	return targets, nil
 }

@@ -15,11 +15,10 @@ package mainproc
 // carries it, as main signed it), as in ocserv 1.1.6.
 
 import (
-	"encoding/binary"
-	"net/netip"
 	"syscall"
 
 	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 )
 
@@ -33,7 +32,7 @@ func (s *server) proxySessionInfo(p *proc, m *ipcpb.SessionInfo) {
 		return
 	}
 	if m.RemoteAddr != nil {
-		ra, ok := parseSockaddr(m.RemoteAddr)
+		ra, ok := ipc.ParseSockaddr(m.RemoteAddr)
 		if !ok {
 			return
 		}
@@ -47,31 +46,9 @@ func (s *server) proxySessionInfo(p *proc, m *ipcpb.SessionInfo) {
 			s.mu.Unlock()
 		}
 	}
-	if la, ok := parseSockaddr(m.OurAddr); ok {
+	if la, ok := ipc.ParseSockaddr(m.OurAddr); ok {
 		s.mu.Lock()
 		p.local = la
 		s.mu.Unlock()
 	}
-}
-
-// parseSockaddr decodes a raw Linux sockaddr_in/sockaddr_in6 (the inverse
-// of sockaddrBytes); IPv4-mapped addresses are unmapped.
-func parseSockaddr(b []byte) (netip.AddrPort, bool) {
-	if len(b) < 2 {
-		return netip.AddrPort{}, false
-	}
-	switch binary.NativeEndian.Uint16(b[0:2]) {
-	case syscall.AF_INET:
-		if len(b) < 8 {
-			return netip.AddrPort{}, false
-		}
-		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[4:8])), binary.BigEndian.Uint16(b[2:4])), true
-	case syscall.AF_INET6:
-		if len(b) < 24 {
-			return netip.AddrPort{}, false
-		}
-		a := netip.AddrFrom16([16]byte(b[8:24])).Unmap()
-		return netip.AddrPortFrom(a, binary.BigEndian.Uint16(b[2:4])), true
-	}
-	return netip.AddrPort{}, false
 }

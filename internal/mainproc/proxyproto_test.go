@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/logx"
 )
@@ -44,7 +45,7 @@ func TestProxySessionInfo(t *testing.T) {
 			if banAtAccept(cfg) == tc.on {
 				t.Errorf("banAtAccept = %v with listen-proxy-proto %v", banAtAccept(cfg), tc.on)
 			}
-			s.proxySessionInfo(p, &ipcpb.SessionInfo{RemoteAddr: sockaddrBytes(client), OurAddr: sockaddrBytes(dst)})
+			s.proxySessionInfo(p, &ipcpb.SessionInfo{RemoteAddr: ipc.Sockaddr(client), OurAddr: ipc.Sockaddr(dst)})
 			if !tc.on {
 				if p.remote != proxy || len(fb.checked) != 0 {
 					t.Fatalf("off: remote %v, checks %v", p.remote, fb.checked)
@@ -61,20 +62,5 @@ func TestProxySessionInfo(t *testing.T) {
 				t.Errorf("banned %v: signal %v killed %v", tc.banned, sig, p.killed)
 			}
 		})
-	}
-}
-
-func TestParseSockaddr(t *testing.T) {
-	for _, s := range []string{"10.1.2.3:443", "[2001:db8::7]:8443"} {
-		ap := netip.MustParseAddrPort(s)
-		got, ok := parseSockaddr(sockaddrBytes(ap))
-		if !ok || got != ap {
-			t.Errorf("%s: %v %v", s, got, ok)
-		}
-	}
-	for _, b := range [][]byte{nil, {2}, {2, 0, 1}, {10, 0, 0, 0, 0}} {
-		if _, ok := parseSockaddr(b); ok {
-			t.Errorf("%v parsed", b)
-		}
 	}
 }

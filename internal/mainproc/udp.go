@@ -118,24 +118,9 @@ type udpListener struct {
 // families) with SO_REUSEADDR and packet-info so that each datagram's
 // local address is known; IPv6 sockets are IPV6_V6ONLY.
 func listenUDP(host string, port int) ([]*udpListener, error) {
-	type target struct{ network, addr string }
-	var targets []target
-	if host == "" {
-		targets = []target{{"udp4", "0.0.0.0"}, {"udp6", "::"}}
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("getaddrinfo error for %s: %w", host, err)
-		}
-		for _, ip := range ips {
-			if ip.IP.To4() != nil {
-				targets = append(targets, target{"udp4", ip.IP.String()})
-			} else {
-				targets = append(targets, target{"udp6", ip.String()})
-			}
-		}
+	targets, err := listenTargets(host, "udp")
+	if err != nil {
+		return nil, err
 	}
 	lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
 		var serr error

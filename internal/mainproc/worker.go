@@ -41,26 +41,6 @@ func authHMAC(key []byte, remote, our string, start uint64) []byte {
 	return m.Sum(nil)
 }
 
-// sockaddrBytes is the raw Linux sockaddr_in / sockaddr_in6 of ap, as ocserv
-// copies sockaddr_storage into the start-up message.
-func sockaddrBytes(ap netip.AddrPort) []byte {
-	a := ap.Addr().Unmap()
-	if a.Is4() {
-		b := make([]byte, 16)
-		binary.NativeEndian.PutUint16(b[0:], syscall.AF_INET)
-		binary.BigEndian.PutUint16(b[2:], ap.Port())
-		v := a.As4()
-		copy(b[4:], v[:])
-		return b
-	}
-	b := make([]byte, 28)
-	binary.NativeEndian.PutUint16(b[0:], syscall.AF_INET6)
-	binary.BigEndian.PutUint16(b[2:], ap.Port())
-	v := a.As16()
-	copy(b[8:], v[:])
-	return b
-}
-
 // certChains reads the public certificate chains of every vhost's
 // server-cert files (DER, leaf first). Key files are never touched.
 func certChains(cfg *config.Config) ([]*ipcpb.CertChain, error) {
@@ -124,8 +104,8 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		RemoteIpStr:        proto.String(rs),
 		OurIpStr:           proto.String(ls),
 		SessionStartTime:   proto.Uint64(start),
-		RemoteAddr:         sockaddrBytes(remote),
-		OurAddr:            sockaddrBytes(local),
+		RemoteAddr:         ipc.Sockaddr(remote),
+		OurAddr:            ipc.Sockaddr(local),
 		SecAuthInitHmac:    authHMAC(ws.hmacKey, rs, ls, start),
 		SecmodPath:         proto.String(ws.secmodPath),
 		CertChains:         snap.chains,

@@ -33,7 +33,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ocserv-go/ocserv/internal/ipc"
@@ -177,7 +176,7 @@ func (w *worker) readProxyHeader(c net.Conn) error {
 	}
 	w.proxyRemote, w.proxyOur = w.st.GetRemoteAddr(), w.st.GetOurAddr()
 	if h.hasAddr {
-		w.proxyRemote, w.proxyOur = proxySockaddr(h.src), proxySockaddr(h.dst)
+		w.proxyRemote, w.proxyOur = ipc.Sockaddr(h.src), ipc.Sockaddr(h.dst)
 		w.log.Debugf("proxy-hdr: peer is %s (v%d, connected to %s)", h.src.Addr().Unmap(), h.version, h.dst.Addr().Unmap())
 	} else {
 		w.log.Infof("proxy-hdr: v%d header without usable addresses; skipping it", h.version)
@@ -198,25 +197,4 @@ func (w *worker) sendProxyAddrs() error {
 		return fmt.Errorf("worker: sending CMD_SESSION_INFO: %w", err)
 	}
 	return nil
-}
-
-// proxySockaddr encodes an address as the raw Linux sockaddr main expects
-// (sockaddr_in for IPv4, sockaddr_in6 otherwise; family in host order,
-// port in network order).
-func proxySockaddr(ap netip.AddrPort) []byte {
-	a := ap.Addr().Unmap()
-	if a.Is4() {
-		b := make([]byte, 16)
-		binary.NativeEndian.PutUint16(b[0:], syscall.AF_INET)
-		binary.BigEndian.PutUint16(b[2:], ap.Port())
-		v := a.As4()
-		copy(b[4:], v[:])
-		return b
-	}
-	b := make([]byte, 28)
-	binary.NativeEndian.PutUint16(b[0:], syscall.AF_INET6)
-	binary.BigEndian.PutUint16(b[2:], ap.Port())
-	v := a.As16()
-	copy(b[8:], v[:])
-	return b
 }

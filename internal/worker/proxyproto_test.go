@@ -76,17 +76,6 @@ func TestParseProxyHeader(t *testing.T) {
 	}
 }
 
-func TestProxySockaddrRoundTrip(t *testing.T) {
-	for _, s := range []string{"10.1.2.3:443", "[2001:db8::7]:8443"} {
-		ap := netip.MustParseAddrPort(s)
-		b := proxySockaddr(ap)
-		var port uint16 = binary.BigEndian.Uint16(b[2:4])
-		if port != ap.Port() {
-			t.Errorf("%s: port %d", s, port)
-		}
-	}
-}
-
 // FuzzParseProxyHeader: any input either fails with errProxyHeader or
 // yields a header, never reading past the v1 line or the v2 block (so the
 // TLS stream that follows stays intact), and valid addresses when it says so.
