@@ -86,6 +86,7 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 		tun.Close()
 		return nil, errors.New("worker: terminated before the tunnel started")
 	}
+	setNetPriority(w.p.Conn, s.netPrio, w.log.Debugf)
 	if err := w.send(resp); err != nil {
 		tun.Close()
 		return nil, err
@@ -142,6 +143,7 @@ func (s *session) settings(r *httpwire.Request) {
 	s.statsEvery = v.StatsReportTime
 	s.mtuOpt = u32(gc.Mtu, v.MTU)
 	s.subnetPrefix = u32(gc.Ipv6SubnetPrefix, v.IPv6SubnetPrefix)
+	s.netPrio = u32(gc.NetPriority, v.NetPriority.Packed())
 
 	// MTU (protocol.md §6.10): link − IP/UDP header − the DTLS crypto
 	// overhead of the negotiated mode (0 without DTLS).

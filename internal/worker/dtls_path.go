@@ -93,6 +93,7 @@ func (s *session) dtlsUDPFD(fr *ipc.Frame) {
 		pc.Offer(uc, m.GetData())
 		return
 	}
+	setNetPriority(uc, s.netPrio, s.w.log.Debugf)
 	d.mu.Lock()
 	if d.hsCancel != nil {
 		d.hsCancel() // a newer ClientHello supersedes an unfinished handshake

@@ -30,6 +30,7 @@ type session struct {
 
 	dpd, keepalive, idle, sessionTimeout, statsEvery int
 	mtuOpt, subnetPrefix, linkMTU, dataMTU           int
+	netPrio                                          int // packed net-priority (netprio.go)
 
 	bytesIn, bytesOut atomic.Uint64 // to tun (from client) / from tun (to client)
 	lastRecv          atomic.Int64  // unix nanos of the last CSTP packet received
