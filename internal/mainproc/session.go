@@ -76,6 +76,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	p.gc = gc
 	s.mu.Unlock()
 	log = p.logger(s.log)
+	s.putIntoCgroup(gc.GetCgroup(), p.pid) // per-user/group cgroup (cgroup.go)
 
 	// deny-roaming: the client must come from the address it logged in from.
 	if gc.GetDenyRoaming() || (gc.DenyRoaming == nil && vh.DenyRoaming) {

@@ -175,6 +175,7 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		connTime: time.Now(),
 	}
 	s.addProc(proc)
+	s.putIntoCgroup(s.config().Default().CGroup, proc.pid)
 	go cmd.Wait() // reap; the session ends on the command socket's EOF
 	return nil
 }
