@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // loader carries the state of one Load call (ocserv's ini_ctx_st plus the
@@ -766,10 +767,13 @@ func (l *loader) check(v *Vhost) error {
 	}
 	if v.UserProfile != "" {
 		p := v.UserProfile
-		data, err := os.ReadFile(p)
+		data, err := readProfile(p)
 		if err != nil && c.ChrootDir != "" {
 			p = c.ChrootDir + "/" + v.UserProfile
-			data, err = os.ReadFile(p)
+			data, err = readProfile(p)
+		}
+		if errors.Is(err, errProfileTooLarge) {
+			return fail("user-profile '%s' is not a regular file of at most %d bytes", p, maxProfileSize)
 		}
 		if err != nil {
 			return fail("cannot open file '%s'", p)
@@ -848,4 +852,37 @@ func (l *loader) check(v *Vhost) error {
 		return fail("specified config-per-user or config-per-group but supplemental config is '%s'", v.SupConfig)
 	}
 	return nil
+}
+
+// maxProfileSize bounds the user-profile file (an AnyConnect XML profile is
+// a few KiB): a device such as /dev/zero or a huge file must give a clear
+// error, not an endless read.
+const maxProfileSize = 1 << 20
+
+var errProfileTooLarge = errors.New("user-profile too large or not a regular file")
+
+// readProfile reads the user-profile file, refusing anything but a regular
+// file of at most maxProfileSize bytes.
+func readProfile(path string) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO must not wait for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > maxProfileSize {
+		return nil, errProfileTooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxProfileSize {
+		return nil, errProfileTooLarge
+	}
+	return data, nil
 }

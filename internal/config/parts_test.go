@@ -240,3 +240,16 @@ func TestSessionConfig(t *testing.T) {
 		t.Error("a malformed IPv4 route must fail the session")
 	}
 }
+
+// A user-profile that is not a small regular file (a device, a FIFO, a huge
+// file) is refused with a clear error instead of being read forever.
+func TestUserProfileNotRegular(t *testing.T) {
+	for _, path := range []string{"/dev/zero", "/dev/null"} {
+		text := "auth = plain[passwd=/p]\ntcp-port = 1\nsocket-file = /s\nserver-cert = /c\nserver-key = /k\ndevice = d\nipv4-network = 10.0.0.0/8\nuser-profile = " + path + "\n"
+		_, err := LoadBytes([]byte(text), LoadOptions{})
+		var e *Error
+		if !errors.As(err, &e) || !strings.Contains(e.Msg, "user-profile '"+path+"' is not a regular file") {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
