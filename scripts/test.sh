@@ -34,16 +34,35 @@ step "go vet"
 go vet ./...
 
 step "fuzz targets (${FUZZTIME} each)"
-# Every FuzzXxx in a _test.go file runs for a fixed time; a crash fails the run.
-# -fuzzminimizetime=0: Go reports "context deadline exceeded" as a failure
-# when -fuzztime ends while it is minimizing a new corpus entry (which may
-# take up to a minute); a crashing input is still saved under testdata/.
+# Every FuzzXxx in a _test.go file runs for a fixed time; a crash fails the
+# run and Go saves the input under the package's testdata/fuzz/FuzzXxx/.
+# Go's fuzzing coordinator sometimes ends a run that found nothing with
+# "context deadline exceeded" when -fuzztime expires while it is busy
+# (minimizing or exchanging a new corpus entry with a worker). Such a run
+# saved no failing input; it is run again (twice at most). A run that
+# reports a failing input, or fails for any other reason, fails the suite.
+# -fuzzminimizetime=0 keeps those busy moments short.
+fuzz_one() {
+	local name=$1 pkg=$2 out try
+	for try in 1 2 3; do
+		if out=$(go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=0 "$pkg" 2>&1); then
+			printf '%s\n' "$out"
+			return 0
+		fi
+		printf '%s\n' "$out"
+		if grep -q 'Failing input written to\|testdata/fuzz/' <<<"$out" || ! grep -q 'context deadline exceeded' <<<"$out"; then
+			return 1
+		fi
+		echo "--- $name: the fuzzing coordinator timed out without a failing input (try $try); running it again"
+	done
+	return 1
+}
 while IFS= read -r line; do
 	file=${line%%:*}
 	name=$(sed -E 's/^.*func (Fuzz[A-Za-z0-9_]*)\(.*$/\1/' <<<"$line")
 	pkg="./$(dirname "${file#./}")"
 	echo "--- $name in $pkg"
-	go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=0 "$pkg"
+	fuzz_one "$name" "$pkg"
 done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v '^./build/' | sort)
 
 step "unit and end-to-end tests"
