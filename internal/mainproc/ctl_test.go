@@ -49,6 +49,9 @@ func call(t *testing.T, path string, cmd ctl.Cmd, req, rep proto.Message) {
 
 func TestCtlQueries(t *testing.T) {
 	h := newHarness(t, "split-dns = example.net\n")
+	// The fake sec-mod cannot list cookies: hide ListCookies before any
+	// goroutine of the server reads s.sm.
+	h.s.sm = struct{ SecMod }{h.s.sm}
 	path, _ := startTestCtl(t, h)
 	w := h.worker(t)
 	if rep, _ := w.login(t, "sid-alice"); rep.GetReply() != ipcpb.AuthRep_AUTH_OK {
@@ -105,7 +108,6 @@ func TestCtlQueries(t *testing.T) {
 	if b.GetStatus() {
 		t.Error("unban of an unknown address succeeded")
 	}
-	h.s.sm = struct{ SecMod }{h.s.sm} // hides ListCookies: the fake sec-mod cannot list
 	var cl ctlpb.CookieListRep
 	call(t, path, ctl.CmdListCookies, nil, &cl)
 }
@@ -239,9 +241,9 @@ func FuzzCtlRequest(f *testing.F) {
 	f.Add(uint8(ctl.CmdDisconnectName), []byte{0x0a, 0x05, 'a', 'l', 'i', 'c', 'e'})
 	f.Add(uint8(ctl.CmdUnbanIP), []byte{0x0a, 0x04, 10, 0, 0, 1})
 	h := newHarness(&testing.T{}, "")
+	h.s.sm = struct{ SecMod }{h.s.sm} // before the worker's goroutine reads it
 	w := h.worker(&testing.T{})
 	w.login(&testing.T{}, "sid-alice")
-	h.s.sm = struct{ SecMod }{h.s.sm}
 	f.Fuzz(func(t *testing.T, cmd uint8, body []byte) {
 		r, err := ctl.DecodeRequest(ctl.Cmd(cmd), body)
 		if err != nil {
