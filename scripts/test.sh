@@ -65,5 +65,18 @@ while IFS= read -r line; do
 	fuzz_one "$name" "$pkg"
 done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v '^./build/' | sort)
 
-step "unit and end-to-end tests"
-go test -count=1 -timeout 20m ./...
+# Unit tests run under the race detector: a race report fails the run.
+step "unit tests (race detector)"
+go test -race -count=1 -timeout 20m $(go list ./... | grep -v '/tests/')
+
+step "end-to-end tests"
+go test -count=1 -timeout 20m $(go list ./tests/... | grep -v '/tests/hostile$')
+
+# The core, DTLS and hostile end-to-end tests once more, against
+# race-enabled test builds of every binary of ours (tests/rig: BuildOurs
+# builds with -race when OCSERV_E2E_RACE=1, and a race report in a server
+# log fails the test). The hostile suite runs only here, against the real
+# ocserv and the race builds of ours side by side.
+step "end-to-end tests against race-enabled builds"
+OCSERV_E2E_RACE=1 OCSERV_E2E_SERVERS=ours go test -count=1 -timeout 20m -run '^(TestCore|TestDTLS)' ./tests/e2e/
+OCSERV_E2E_RACE=1 go test -count=1 -timeout 20m ./tests/hostile/

@@ -41,6 +41,11 @@ func RepoRoot() (string, error) {
 // process execs "<its path>-worker". Like the Makefile, ocserv and ocpasswd
 // are built with cgo (libc user lookups, crypt, PAM) and ocserv-worker and
 // occtl without (static).
+//
+// With OCSERV_E2E_RACE=1 in the environment every binary is a race-enabled
+// test build instead (`-race`, which needs cgo): the rig then fails a test
+// whose server log holds a race report (see checkRaces). The shipped
+// worker stays static; only these test builds link the race runtime.
 func BuildOurs(t testing.TB, name string) string {
 	t.Helper()
 	root, err := RepoRoot()
@@ -61,9 +66,15 @@ func BuildOurs(t testing.TB, name string) string {
 	}
 	for _, n := range names {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, n), "./cmd/"+n)
+		args := []string{"build", "-o", filepath.Join(dir, n)}
+		cgo := cgoFor(n)
+		if RaceEnabled() {
+			args = append(args, "-race")
+			cgo = "1"
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/"+n)...)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgoFor(n))
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 		msg, err := cmd.CombinedOutput()
 		cancel()
 		if err != nil {
@@ -80,4 +91,38 @@ func cgoFor(name string) string {
 		return "1"
 	}
 	return "0"
+}
+
+// RaceEnv is the environment variable that makes BuildOurs build
+// race-enabled binaries ("1").
+const RaceEnv = "OCSERV_E2E_RACE"
+
+// RaceEnabled reports whether BuildOurs builds with the race detector.
+func RaceEnabled() bool { return os.Getenv(RaceEnv) == "1" }
+
+// raceMarker starts every report of Go's race detector.
+const raceMarker = "WARNING: DATA RACE"
+
+// raceReports returns the race reports in a server log (main, sec-mod and
+// the workers all write to it), each cut to its first 60 lines.
+func raceReports(log string) []string {
+	var out []string
+	for {
+		i := strings.Index(log, raceMarker)
+		if i < 0 {
+			return out
+		}
+		log = log[i:]
+		end := strings.Index(log[len(raceMarker):], raceMarker)
+		rep := log
+		if end >= 0 {
+			rep = log[:len(raceMarker)+end]
+		}
+		lines := strings.SplitN(rep, "\n", 61)
+		if len(lines) > 60 {
+			lines = lines[:60]
+		}
+		out = append(out, strings.Join(lines, "\n"))
+		log = log[len(rep):]
+	}
 }

@@ -331,6 +331,11 @@ func (r *Rig) cleanup() {
 	for _, p := range procs {
 		p.kill()
 	}
+	for _, s := range servers {
+		for _, rep := range raceReports(s.Log()) {
+			r.T.Errorf("rig: server %s (%s) reported a data race:\n%s", s.Name, s.Binary, rep)
+		}
+	}
 	if r.T.Failed() {
 		for _, s := range servers {
 			r.T.Logf("rig: server log %s (tail):\n%s", s.LogPath, tail(s.Log(), 60))

@@ -93,3 +93,27 @@ func loadCert(t *testing.T, path string) *x509.Certificate {
 	}
 	return c
 }
+
+func TestRaceReports(t *testing.T) {
+	one := "WARNING: DATA RACE\nRead at 0x1 by goroutine 7:\n  main.f()\n==================\n"
+	tests := []struct {
+		name string
+		log  string
+		want int
+	}{
+		{"clean", "worker: 10.0.0.2 user logged in\n", 0},
+		{"one", "a\n==================\n" + one + "b\n", 1},
+		{"two", one + "x\n==================\n" + one, 2},
+	}
+	for _, tt := range tests {
+		got := raceReports(tt.log)
+		if len(got) != tt.want {
+			t.Errorf("%s: %d reports, want %d: %q", tt.name, len(got), tt.want, got)
+		}
+		for _, r := range got {
+			if !strings.HasPrefix(r, raceMarker) {
+				t.Errorf("%s: report does not start with the marker: %q", tt.name, r)
+			}
+		}
+	}
+}
