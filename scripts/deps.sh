@@ -6,15 +6,15 @@ set -euo pipefail
 
 # Build: cgo for libcrypt (crypt_r), PAM and libseccomp.
 build_pkgs=(gcc make pkg-config libcrypt-dev libpam0g-dev libseccomp-dev)
-# Tests: the real ocserv/ocpasswd/occtl as reference, the openconnect client,
-# certtool, namespaces and traffic tools; useradd/chage and pam_unix for the
-# PAM tests (tests/e2e/auth_pam_test.go); nftables for the UDP drop of
-# tests/e2e/dtls2_fallback_test.go; freeradius for tests/e2e/auth_radius_test.go;
-# haproxy for tests/e2e/listen_proxy_test.go.
-# iptables (iptables, ip6tables and their -save tools) for /usr/bin/ocserv-fw
-# and tests/e2e/net_fw_test.go.
-# libradcli4 for /etc/radcli/dictionary (tests/e2e/auth_radius_test.go).
-test_pkgs=(ocserv openconnect gnutls-bin iproute2 iputils-ping procps iperf3 jq openssl ca-certificates passwd libpam-modules nftables freeradius freeradius-utils haproxy iptables libradcli4)
+# Tests: every program a test runs comes from scripts/test-programs.txt
+# (program and Debian package per line; tests/programs fails when a test
+# runs a program that is not listed there). Besides those programs the
+# tests need files from: ca-certificates, libpam-modules (pam_unix for
+# tests/e2e/auth_pam_test.go), libradcli4 (/etc/radcli/dictionary for
+# tests/e2e/auth_radius_test.go).
+here=$(cd "$(dirname "$0")" && pwd)
+mapfile -t listed_pkgs < <(awk '!/^[[:space:]]*(#|$)/ && $2 != "-" {print $2}' "$here/test-programs.txt" | sort -u)
+test_pkgs=("${listed_pkgs[@]}" ca-certificates libpam-modules libradcli4)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then
