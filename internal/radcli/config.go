@@ -158,12 +158,17 @@ func Load(path string) (*Config, error) {
 	}
 	c := Parse(data)
 	c.Path = path
-	dir := filepath.Dir(path)
+	// radcli opens the servers file and the dictionary with the paths as
+	// written, so relative ones resolve against the working directory
+	// (sec-mod's, which is main's), not the config file's folder.
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
 			return p
 		}
-		return filepath.Join(dir, p)
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
 	}
 	if len(c.AuthServers) == 0 && len(c.AcctServers) == 0 {
 		return nil, fmt.Errorf("radcli config %s: no authserver or acctserver", path)

@@ -28,6 +28,7 @@ func TestParseServers(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir) // radcli's relative paths resolve against the working directory
 	w := func(name, s string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o600); err != nil {
 			t.Fatal(err)
@@ -83,4 +84,40 @@ func FuzzParse(f *testing.F) {
 		d := NewDictionary()
 		_ = d.Parse(b, nil)
 	})
+}
+
+// TestLoadRelativeToWorkingDirectory: `servers ./data/servers`,
+// `dictionary ./data/dictionary` in a config file that lives elsewhere
+// resolve against the working directory, as radcli resolves them.
+func TestLoadRelativeToWorkingDirectory(t *testing.T) {
+	wd := t.TempDir()
+	confDir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(wd, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, s string) {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(wd, "data", "servers"), "127.0.0.1 s3cret\n")
+	write(filepath.Join(wd, "data", "dictionary"), "ATTRIBUTE User-Name 1 string\n")
+	conf := filepath.Join(confDir, "radiusclient.conf")
+	write(conf, "authserver 127.0.0.1\nservers ./data/servers\ndictionary ./data/dictionary\nseqfile ./radius.seq\n")
+	t.Chdir(wd)
+	c, err := Load(conf)
+	if err != nil {
+		t.Fatalf("Load with paths relative to the working directory: %v", err)
+	}
+	if c.AuthServers[0].Secret != "s3cret" || !c.Dict.Has("User-Name") {
+		t.Errorf("servers %v, dictionary %v", c.AuthServers, c.Dict.ByName)
+	}
+	if c.Dictionary != filepath.Join(wd, "data", "dictionary") {
+		t.Errorf("dictionary path %q, want it under the working directory", c.Dictionary)
+	}
+	// The same config read from another working directory finds nothing.
+	t.Chdir(confDir)
+	if _, err := Load(conf); err == nil {
+		t.Error("loaded with the servers file missing from the working directory")
+	}
 }

@@ -99,7 +99,7 @@ func writeConf(t *testing.T, addr string, dictMS bool) string {
 		dict += "VENDOR Microsoft 311\nATTRIBUTE MS-Primary-DNS-Server 28 ipaddr Microsoft\n"
 	}
 	files := map[string]string{
-		"radiusclient.conf": "authserver " + addr + "\nacctserver " + addr + "\nservers servers\ndictionary dict\nradius_timeout 1\nradius_retries 1\n",
+		"radiusclient.conf": "authserver " + addr + "\nacctserver " + addr + "\nservers " + filepath.Join(dir, "servers") + "\ndictionary " + filepath.Join(dir, "dict") + "\nradius_timeout 1\nradius_retries 1\n",
 		"servers":           "127.0.0.1 " + secret + "\n",
 		"dict":              dict,
 	}
