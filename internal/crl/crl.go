@@ -135,20 +135,23 @@ func readFile(path string) ([]byte, os.FileInfo, error) {
 	return data, st, nil
 }
 
-// refresh re-reads the file when its mtime or size changed.
+// refresh reads the file the first time and re-reads it when its mtime or
+// size changed. Errors name the file (os errors already do).
 func (c *Checker) refresh() error {
-	st, err := os.Stat(c.path)
-	if err != nil {
-		return fmt.Errorf("crl: %w", err)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.lists != nil && st.ModTime().Equal(c.mtime) && st.Size() == c.size {
-		return nil
+	if c.lists != nil {
+		st, err := os.Stat(c.path)
+		if err != nil {
+			return err
+		}
+		if st.ModTime().Equal(c.mtime) && st.Size() == c.size {
+			return nil
+		}
 	}
 	data, st, err := readFile(c.path)
 	if err != nil {
-		return fmt.Errorf("crl: %w", err)
+		return err
 	}
 	lists, err := Parse(data)
 	if err != nil {

@@ -200,3 +200,47 @@ func TestAuthCRLStaleForged(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthCRLStartup: a crl file that is readable but holds no revocation
+// list (garbage, empty, a PEM certificate) stops the server at start-up
+// with exit code 1, in the real ocserv (silently) and in ours (naming the
+// file), rather than running with no revocation at all.
+func TestAuthCRLStartup(t *testing.T) {
+	bad := []struct {
+		name string
+		data []byte
+	}{
+		{"garbage", []byte("this is not a CRL\n")},
+		{"empty", nil},
+		{"certificate", nil}, // filled in below: the CA certificate in PEM
+	}
+	for _, kind := range coreServers() {
+		t.Run(string(kind), func(t *testing.T) {
+			r := rig.New(t, rig.Options{})
+			ca, err := os.ReadFile(r.PKI.CACert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bad {
+				if b.name == "certificate" {
+					b.data = ca
+				}
+				path := filepath.Join(r.Dir, "crl-"+b.name)
+				if err := os.WriteFile(path, b.data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				cfg := certConfig(r, path).Del("cert-group-oid").Set("auth", `"certificate"`)
+				srv := r.StartServer(cfg, rig.ServerOptions{Binary: serverBinary(t, kind), Debug: 3, NoWait: true})
+				if !srv.WaitExit(15 * time.Second) {
+					t.Fatalf("%s crl: the server is still running\n%s", b.name, crlTail(srv.Log()))
+				}
+				if srv.ExitCode() != 1 {
+					t.Fatalf("%s crl: exit code %d, want 1\n%s", b.name, srv.ExitCode(), crlTail(srv.Log()))
+				}
+				if kind == ourServer && !strings.Contains(srv.Log(), "cannot load crl: "+path) {
+					t.Fatalf("%s crl: ours did not say why it stopped\n%s", b.name, crlTail(srv.Log()))
+				}
+			}
+		})
+	}
+}
