@@ -68,7 +68,7 @@ func New(path string) (*Checker, error) {
 // an empty file are errors.
 func Parse(data []byte) ([]*x509.RevocationList, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("crl: the file is empty")
+		return nil, errors.New("the file is empty")
 	}
 	lists, blocks, err := parsePEM(data)
 	if err != nil {
@@ -77,12 +77,12 @@ func Parse(data []byte) ([]*x509.RevocationList, error) {
 	if blocks == 0 {
 		l, err := x509.ParseRevocationList(data)
 		if err != nil {
-			return nil, fmt.Errorf("crl: neither PEM nor a DER list: %w", err)
+			return nil, fmt.Errorf("neither PEM nor a DER list: %w", err)
 		}
 		return []*x509.RevocationList{l}, nil
 	}
 	if len(lists) == 0 {
-		return nil, errors.New("crl: no X509 CRL block found")
+		return nil, errors.New("no X509 CRL block found")
 	}
 	return lists, nil
 }
@@ -102,7 +102,7 @@ func parsePEM(data []byte) ([]*x509.RevocationList, int, error) {
 		}
 		l, err := x509.ParseRevocationList(b.Bytes)
 		if err != nil {
-			return nil, blocks, fmt.Errorf("crl: parse list %d: %w", len(out)+1, err)
+			return nil, blocks, fmt.Errorf("parse list %d: %w", len(out)+1, err)
 		}
 		out = append(out, l)
 	}
@@ -186,17 +186,17 @@ func (c *Checker) Revoked(cert, issuer *x509.Certificate) (bool, error) {
 // error too.
 func RevokedBy(lists []*x509.RevocationList, cert, issuer *x509.Certificate) (bool, error) {
 	if cert == nil || issuer == nil {
-		return true, errors.New("crl: no certificate or no issuer to check")
+		return true, errors.New("no certificate or no issuer to check")
 	}
 	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
-		return true, errors.New("crl: the issuer certificate did not issue the certificate")
+		return true, errors.New("the issuer certificate did not issue the certificate")
 	}
 	for i, l := range lists {
 		if !bytes.Equal(l.RawIssuer, cert.RawIssuer) {
 			continue
 		}
 		if err := verifyList(l, issuer); err != nil {
-			return true, fmt.Errorf("crl: list %d (issuer %q): %w", i+1, l.Issuer.String(), err)
+			return true, fmt.Errorf("list %d (issuer %q): %w", i+1, l.Issuer.String(), err)
 		}
 		if listed(l, cert) {
 			return true, nil
