@@ -95,13 +95,20 @@ func crlReload(t *testing.T, srv *rig.Server) {
 // and logs why.
 func TestAuthCRL(t *testing.T) {
 	for _, kind := range coreServers() {
+		bin := serverBinary(t, kind) // built once for every case
 		for _, tc := range crlCases {
-			t.Run(string(kind)+"/"+tc.name, func(t *testing.T) { crlRun(t, kind, tc) })
+			t.Run(string(kind)+"/"+tc.name, func(t *testing.T) { crlRun(t, kind, bin, tc) })
 		}
 	}
 }
 
-func crlRun(t *testing.T, kind serverKind, tc crlCase) {
+// crlStart starts the server program bin as startKind does.
+func crlStart(r *rig.Rig, bin string, cfg *rig.Config) *rig.Server {
+	r.T.Helper()
+	return r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 3})
+}
+
+func crlRun(t *testing.T, kind serverKind, bin string, tc crlCase) {
 	r := rig.New(t, rig.Options{})
 	p := crlClientPKI(t, r, tc.noCRLSign)
 	good := clientCert(t, p, "alice")
@@ -118,7 +125,7 @@ func crlRun(t *testing.T, kind serverKind, tc crlCase) {
 	}
 	crlWrite(t, p, crlPath, rig.CRLSpec{Number: 1, Format: tc.first, Revoked: []*rig.ClientCert{revoked}})
 	cfg := certConfig(r, confPath).Del("cert-group-oid").Set("auth", `"certificate"`).Set("ca-cert", p.CACert)
-	srv := startKind(t, r, kind, cfg)
+	srv := crlStart(r, bin, cfg)
 
 	c := mustLogin(t, r, "good certificate", rig.ClientOptions{Cert: good})
 	c.Disconnect()
@@ -179,7 +186,7 @@ func TestAuthCRLStaleForged(t *testing.T) {
 			crlWrite(t, p, crlPath, rig.CRLSpec{Number: 1, Revoked: []*rig.ClientCert{revoked},
 				ThisUpdate: time.Now().Add(-72 * time.Hour), NextUpdate: time.Now().Add(-48 * time.Hour)})
 			cfg := certConfig(r, crlPath).Del("cert-group-oid").Set("auth", `"certificate"`).Set("ca-cert", p.CACert)
-			srv := startKind(t, r, kind, cfg)
+			srv := crlStart(r, serverBinary(t, kind), cfg)
 			c := mustLogin(t, r, "good certificate, stale CRL", rig.ClientOptions{Cert: good})
 			c.Disconnect()
 			mustRefuse(t, r, "revoked certificate, stale CRL", rig.ClientOptions{Cert: revoked})
@@ -217,6 +224,7 @@ func TestAuthCRLStartup(t *testing.T) {
 	for _, kind := range coreServers() {
 		t.Run(string(kind), func(t *testing.T) {
 			r := rig.New(t, rig.Options{})
+			bin := serverBinary(t, kind)
 			ca, err := os.ReadFile(r.PKI.CACert)
 			if err != nil {
 				t.Fatal(err)
@@ -230,7 +238,7 @@ func TestAuthCRLStartup(t *testing.T) {
 					t.Fatal(err)
 				}
 				cfg := certConfig(r, path).Del("cert-group-oid").Set("auth", `"certificate"`)
-				srv := r.StartServer(cfg, rig.ServerOptions{Binary: serverBinary(t, kind), Debug: 3, NoWait: true})
+				srv := r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 3, NoWait: true})
 				if !srv.WaitExit(15 * time.Second) {
 					t.Fatalf("%s crl: the server is still running\n%s", b.name, crlTail(srv.Log()))
 				}
