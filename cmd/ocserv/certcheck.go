@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/crl"
 	"github.com/ocserv-go/ocserv/internal/keys"
 )
 
@@ -18,8 +19,9 @@ import (
 //   - dh-params and every server-cert file must open ("error: cannot open
 //     file PATH"); a missing ocsp-response is reported but is not fatal;
 //   - every server-cert file must hold PEM certificates;
-//   - with client certificates requested, the crl file must be readable
-//     (ocserv exits 1 here without a message; we name the file).
+//   - with client certificates requested, the crl file must be readable and
+//     hold revocation lists, PEM or DER (ocserv exits 1 here without a
+//     message; we name the file and the reason).
 //
 // Beyond ocserv: ocserv's main never reads the private keys, so its -t
 // accepts a missing, unreadable or mismatched server-key and the server then
@@ -76,7 +78,7 @@ func checkVhostFiles(v *config.Vhost, w io.Writer) error {
 		}
 	}
 	if v.CertRequest != config.CertIgnore && v.CRL != "" {
-		if _, err := os.ReadFile(v.CRL); err != nil {
+		if _, err := crl.New(v.CRL); err != nil {
 			return fail(fmt.Sprintf("error: %scannot load crl: %v", vhostLabel(v), err))
 		}
 	}

@@ -6,11 +6,20 @@
 // re-reads it whenever the file's modification time or size changes, so a
 // replaced file applies to the next check without a restart.
 //
-// A list applies to a certificate when the list's issuer is the
-// certificate's issuer and the list's signature verifies with the issuer's
-// key. A certificate whose serial number appears in an applicable list is
-// revoked. A list past its NextUpdate is still applied (GnuTLS, which
-// ocserv uses, does the same: a stale list still revokes).
+// A list applies to a certificate when the list's issuer name is the
+// certificate's issuer name. An applicable list must be signed by the
+// issuer's key: the signature is checked with the key directly, whatever
+// the issuer's keyUsage says, so a CA without cRLSign (common in older and
+// hand-made CAs) still revokes, as with GnuTLS, which ocserv uses. A
+// certificate whose serial number appears in an applicable list is
+// revoked. A list past its NextUpdate (or before its ThisUpdate) is still
+// applied: GnuTLS does not look at a list's dates either.
+//
+// Everything fails closed: a file that cannot be read or parsed, and an
+// applicable list whose signature does not verify, are errors, and the
+// caller refuses the certificate. (GnuTLS does not verify a CRL's signature
+// at all as ocserv loads it, so a forged list still revokes there; here it
+// refuses every certificate of that issuer until the file is fixed.)
 package crl
 
 import (
@@ -19,10 +28,19 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
+
+// MaxFileSize bounds the CRL file read (large CAs publish lists of tens of
+// MiB; anything beyond this is refused rather than read into memory).
+const MaxFileSize = 256 << 20
+
+// maxLists bounds the number of PEM blocks looked at in one file.
+const maxLists = 10000
 
 // Checker holds the parsed lists of one CRL file.
 type Checker struct {
@@ -45,19 +63,35 @@ func New(path string) (*Checker, error) {
 }
 
 // Parse reads every revocation list in data: PEM blocks of type "X509 CRL"
-// or a single DER list.
+// (other blocks are skipped) or, when data holds no PEM block at all, a
+// single DER list. A list that does not parse, PEM with no CRL block and
+// an empty file are errors.
 func Parse(data []byte) ([]*x509.RevocationList, error) {
-	trimmed := bytes.TrimSpace(data)
-	if !bytes.HasPrefix(trimmed, []byte("-----BEGIN")) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	lists, blocks, err := parsePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	if blocks == 0 {
 		l, err := x509.ParseRevocationList(data)
 		if err != nil {
-			return nil, fmt.Errorf("crl: parse DER: %w", err)
+			return nil, fmt.Errorf("neither PEM nor a DER list: %w", err)
 		}
 		return []*x509.RevocationList{l}, nil
 	}
+	if len(lists) == 0 {
+		return nil, errors.New("no X509 CRL block found")
+	}
+	return lists, nil
+}
+
+// parsePEM parses the "X509 CRL" blocks of data and counts every PEM block.
+func parsePEM(data []byte) ([]*x509.RevocationList, int, error) {
 	var out []*x509.RevocationList
-	rest := trimmed
-	for i := 0; i < 10000; i++ {
+	rest, blocks := data, 0
+	for ; blocks < maxLists; blocks++ {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
@@ -68,30 +102,56 @@ func Parse(data []byte) ([]*x509.RevocationList, error) {
 		}
 		l, err := x509.ParseRevocationList(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("crl: parse list %d: %w", len(out)+1, err)
+			return nil, blocks, fmt.Errorf("parse list %d: %w", len(out)+1, err)
 		}
 		out = append(out, l)
 	}
-	if len(out) == 0 {
-		return nil, errors.New("crl: no X509 CRL block found")
-	}
-	return out, nil
+	return out, blocks, nil
 }
 
-// refresh re-reads the file when its mtime or size changed.
-func (c *Checker) refresh() error {
-	st, err := os.Stat(c.path)
+// readFile reads a regular file of at most MaxFileSize bytes (a FIFO or a
+// device would block or never end; O_NONBLOCK keeps the open of a FIFO from
+// waiting for a writer, and has no effect on a regular file).
+func readFile(path string) ([]byte, os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return fmt.Errorf("crl: %w", err)
+		return nil, nil, err
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, nil, fmt.Errorf("%s is larger than %d bytes", path, MaxFileSize)
+	}
+	return data, st, nil
+}
+
+// refresh reads the file the first time and re-reads it when its mtime or
+// size changed. Errors name the file (os errors already do).
+func (c *Checker) refresh() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.lists != nil && st.ModTime().Equal(c.mtime) && st.Size() == c.size {
-		return nil
+	if c.lists != nil {
+		st, err := os.Stat(c.path)
+		if err != nil {
+			return err
+		}
+		if st.ModTime().Equal(c.mtime) && st.Size() == c.size {
+			return nil
+		}
 	}
-	data, err := os.ReadFile(c.path)
+	data, st, err := readFile(c.path)
 	if err != nil {
-		return fmt.Errorf("crl: %w", err)
+		return err
 	}
 	lists, err := Parse(data)
 	if err != nil {
@@ -102,8 +162,9 @@ func (c *Checker) refresh() error {
 }
 
 // Revoked reports whether cert, issued by issuer, is revoked. The file is
-// re-read first if it changed; when it cannot be read the error is
-// returned with revoked = true (a broken CRL never lets a certificate in).
+// re-read first if it changed. On any error (the file cannot be read or
+// parsed, an applicable list is not signed by issuer) revoked is true as
+// well: a broken CRL never lets a certificate in.
 func (c *Checker) Revoked(cert, issuer *x509.Certificate) (bool, error) {
 	if err := c.refresh(); err != nil {
 		return true, err
@@ -111,26 +172,54 @@ func (c *Checker) Revoked(cert, issuer *x509.Certificate) (bool, error) {
 	c.mu.Lock()
 	lists := c.lists
 	c.mu.Unlock()
-	return RevokedBy(lists, cert, issuer), nil
+	revoked, err := RevokedBy(lists, cert, issuer)
+	if err != nil {
+		return true, fmt.Errorf("%s: %w", c.path, err)
+	}
+	return revoked, nil
 }
 
-// RevokedBy reports whether one of lists that was issued and signed by
-// issuer names cert's serial number.
-func RevokedBy(lists []*x509.RevocationList, cert, issuer *x509.Certificate) bool {
+// RevokedBy reports whether one of lists issued by issuer names cert's
+// serial number. Every list whose issuer name is cert's issuer name must
+// carry a signature that verifies with issuer's public key; one that does
+// not is an error (and revoked is true). A missing cert or issuer is an
+// error too.
+func RevokedBy(lists []*x509.RevocationList, cert, issuer *x509.Certificate) (bool, error) {
 	if cert == nil || issuer == nil {
-		return false
+		return true, errors.New("no certificate or no issuer to check")
 	}
-	for _, l := range lists {
+	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+		return true, errors.New("the issuer certificate did not issue the certificate")
+	}
+	for i, l := range lists {
 		if !bytes.Equal(l.RawIssuer, cert.RawIssuer) {
 			continue
 		}
-		if l.CheckSignatureFrom(issuer) != nil {
-			continue
+		if err := verifyList(l, issuer); err != nil {
+			return true, fmt.Errorf("list %d (issuer %q): %w", i+1, l.Issuer.String(), err)
 		}
-		for _, e := range l.RevokedCertificateEntries {
-			if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-				return true
-			}
+		if listed(l, cert) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// verifyList checks l's signature with issuer's key directly. Unlike
+// RevocationList.CheckSignatureFrom it does not require cRLSign in the
+// issuer's keyUsage, which GnuTLS does not require either.
+func verifyList(l *x509.RevocationList, issuer *x509.Certificate) error {
+	if err := issuer.CheckSignature(l.SignatureAlgorithm, l.RawTBSRevocationList, l.Signature); err != nil {
+		return fmt.Errorf("signature does not verify with the key of the CA: %w", err)
+	}
+	return nil
+}
+
+// listed reports whether l names cert's serial number.
+func listed(l *x509.RevocationList, cert *x509.Certificate) bool {
+	for _, e := range l.RevokedCertificateEntries {
+		if e.SerialNumber != nil && cert.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return true
 		}
 	}
 	return false

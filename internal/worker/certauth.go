@@ -5,7 +5,9 @@ package worker
 //
 // Process: worker. It reads the vhost's ca-cert and crl files (certificates
 // and revocation lists, never keys) once per connection, which is also why
-// a replaced CRL applies to the next connection without a restart. The
+// a replaced CRL applies to the next connection without a restart. A crl
+// file that cannot be read, parsed or verified refuses every certificate
+// (internal/crl says how lists are applied). The
 // verdict, the certificate's user name and groups go to sec-mod in
 // SEC_AUTH_INIT; sec-mod decides.
 
@@ -32,15 +34,24 @@ type certInfo struct {
 // sanEmailOID is the cert-user-oid value meaning the first rfc822Name SAN.
 const sanEmailOID = "SAN(rfc822name)"
 
+// errCRL marks a verification failure caused by the CRL file itself (it
+// cannot be read, parsed or verified) rather than by the certificate.
+var errCRL = errors.New("cannot use the CRL")
+
 // checkClientCert verifies the handshake's client certificate for vhost v
-// and extracts its names. It logs why a certificate is not accepted.
+// and extracts its names. It logs why a certificate is not accepted; a
+// broken CRL is an error (every certificate is refused until it is fixed).
 func (w *worker) checkClientCert(cs tls.ConnectionState, v *config.Vhost) certInfo {
 	if v.CertRequest == config.CertIgnore || v.CertRequest == "" || len(cs.PeerCertificates) == 0 {
 		return certInfo{}
 	}
 	leaf := cs.PeerCertificates[0]
 	if err := verifyChain(cs.PeerCertificates, v.CACert, v.CRL, time.Now()); err != nil {
-		w.log.Infof("client certificate verification failed: %v", err)
+		if errors.Is(err, errCRL) {
+			w.log.Errorf("client certificate refused: %v", err)
+		} else {
+			w.log.Infof("client certificate verification failed: %v", err)
+		}
 		return certInfo{}
 	}
 	ci := certInfo{ok: true}
@@ -55,8 +66,9 @@ func (w *worker) checkClientCert(cs tls.ConnectionState, v *config.Vhost) certIn
 }
 
 // verifyChain checks chain[0] against the CA file (intermediates from the
-// rest of the chain) and every certificate of the verified path against
-// the CRL file, if one is configured.
+// rest of the chain) and, if a CRL file is configured, every certificate
+// of every verified path against it. A CRL that cannot be used is an error
+// wrapping errCRL: it fails closed.
 func verifyChain(chain []*x509.Certificate, caFile, crlFile string, now time.Time) error {
 	if caFile == "" {
 		return errors.New("no ca-cert configured")
@@ -87,18 +99,25 @@ func verifyChain(chain []*x509.Certificate, caFile, crlFile string, now time.Tim
 	if crlFile == "" {
 		return nil
 	}
+	return checkRevocation(paths, crlFile)
+}
+
+// checkRevocation checks each certificate of each path (but the root)
+// against the CRL file.
+func checkRevocation(paths [][]*x509.Certificate, crlFile string) error {
 	ch, err := crl.New(crlFile)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", errCRL, err)
 	}
-	p := paths[0]
-	for i := 0; i+1 < len(p); i++ {
-		revoked, err := ch.Revoked(p[i], p[i+1])
-		if err != nil {
-			return err
-		}
-		if revoked {
-			return fmt.Errorf("certificate serial %s (%s) is revoked", p[i].SerialNumber, p[i].Subject)
+	for _, p := range paths {
+		for i := 0; i+1 < len(p); i++ {
+			revoked, err := ch.Revoked(p[i], p[i+1])
+			if err != nil {
+				return fmt.Errorf("%w: %v", errCRL, err)
+			}
+			if revoked {
+				return fmt.Errorf("certificate serial %s (%q) is revoked", p[i].SerialNumber, p[i].Subject.String())
+			}
 		}
 	}
 	return nil

@@ -54,6 +54,16 @@ type ClientCert struct {
 // NewPKI generates a CA and a server certificate for dnsName and ips into
 // dir (created if needed). Certificates are world-readable, keys 0600.
 func NewPKI(dir string, kt KeyType, dnsName string, ips []netip.Addr) (*PKI, error) {
+	return NewPKIWithCAKeyUsage(dir, kt, dnsName, ips, DefaultCAKeyUsage)
+}
+
+// DefaultCAKeyUsage is the keyUsage of NewPKI's CA certificate.
+const DefaultCAKeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+
+// NewPKIWithCAKeyUsage is NewPKI with the CA certificate's keyUsage set to
+// ku, e.g. x509.KeyUsageCertSign alone for a CA without cRLSign, as older
+// and hand-made CAs (ocserv's own test CA among them) have it.
+func NewPKIWithCAKeyUsage(dir string, kt KeyType, dnsName string, ips []netip.Addr, ku x509.KeyUsage) (*PKI, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("pki dir: %w", err)
 	}
@@ -71,7 +81,7 @@ func NewPKI(dir string, kt KeyType, dnsName string, ips []netip.Addr) (*PKI, err
 		Subject:               pkix.Name{CommonName: "ocserv-go test CA", Organization: []string{"ocserv-go rig"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(2 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		KeyUsage:              ku,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
@@ -200,4 +210,104 @@ func writeKey(path string, key crypto.Signer) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// CRLFormat is the encoding of a CRL file written by WriteCRL.
+type CRLFormat int
+
+const (
+	CRLPEM CRLFormat = iota // one "X509 CRL" PEM block
+	CRLDER                  // the bare DER list
+)
+
+// CRLSpec describes a revocation list for PKI.WriteCRL.
+type CRLSpec struct {
+	Number  int64         // cRLNumber; also spaces the file's mtime (see WriteCRL)
+	Revoked []*ClientCert // certificates the list names
+	Format  CRLFormat
+	// ThisUpdate and NextUpdate default to an hour ago and a day ahead;
+	// set both in the past for a stale list.
+	ThisUpdate, NextUpdate time.Time
+	// SignedBy, if set, signs the list with that PKI's CA key while the
+	// list still names this PKI's CA as its issuer (a forged list).
+	SignedBy *PKI
+}
+
+// CRL returns the DER of a revocation list issued by p's CA as described
+// by spec. It is signed even when the CA's keyUsage lacks cRLSign (which
+// crypto/x509 refuses to do), as hand-made CAs do with openssl or certtool.
+func (p *PKI) CRL(spec CRLSpec) ([]byte, error) {
+	var es []x509.RevocationListEntry
+	for _, c := range spec.Revoked {
+		cert, err := readCertPEM(c.Cert)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, x509.RevocationListEntry{SerialNumber: cert.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)})
+	}
+	this, next := spec.ThisUpdate, spec.NextUpdate
+	if this.IsZero() {
+		this = time.Now().Add(-time.Hour)
+	}
+	if next.IsZero() {
+		next = time.Now().Add(24 * time.Hour)
+	}
+	signer, key := p, p.caKey
+	if spec.SignedBy != nil {
+		signer, key = spec.SignedBy, spec.SignedBy.caKey
+	}
+	// The issuer as CreateRevocationList sees it: this CA's name and key
+	// identifier, the signer's key, and cRLSign so that it signs.
+	issuer := *p.ca
+	issuer.KeyUsage |= x509.KeyUsageCRLSign
+	issuer.PublicKey = signer.ca.PublicKey
+	issuer.PublicKeyAlgorithm = signer.ca.PublicKeyAlgorithm
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(spec.Number),
+		ThisUpdate: this, NextUpdate: next, RevokedCertificateEntries: es}, &issuer, key)
+	if err != nil {
+		return nil, fmt.Errorf("create CRL: %w", err)
+	}
+	return der, nil
+}
+
+// WriteCRL writes p.CRL(spec) to path, replacing the file atomically, with
+// an mtime of now + Number seconds so that successive lists differ in
+// mtime even within the file system's timestamp granularity.
+func (p *PKI) WriteCRL(path string, spec CRLSpec) error {
+	der, err := p.CRL(spec)
+	if err != nil {
+		return err
+	}
+	data := der
+	if spec.Format == CRLPEM {
+		data = pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("write CRL: %w", err)
+	}
+	later := time.Now().Add(time.Duration(spec.Number) * time.Second)
+	if err := os.Chtimes(tmp, later, later); err != nil {
+		return fmt.Errorf("write CRL: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write CRL: %w", err)
+	}
+	return nil
+}
+
+func readCertPEM(path string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read certificate: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, fmt.Errorf("%s: no PEM block", path)
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
 }
