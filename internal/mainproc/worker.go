@@ -118,15 +118,16 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 			Data:     snap.data,
 		}},
 	}
-	enc, err := ipc.EncodeStartup(st)
+	stf, err := ipc.StartupFile(st)
 	if err != nil {
 		cmdMain.Close()
 		return err
 	}
+	defer stf.Close()
 	cmd := &exec.Cmd{
 		Path:   ws.path,
 		Args:   append([]string{ws.path}, ws.args...),
-		Env:    workerEnv(ipc.StartupEnv + "=" + enc),
+		Env:    workerEnv(),
 		Stdout: os.Stderr,
 		Stderr: os.Stderr,
 		SysProcAttr: &syscall.SysProcAttr{
@@ -147,6 +148,10 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		cmd.SysProcAttr.Chroot = cfg.ChrootDir
 	}
 	var inh ipc.Inherit
+	if err := inh.Add(ipc.StartupFDName, stf); err != nil {
+		cmdMain.Close()
+		return err
+	}
 	if err := inh.Add("cmd", cmdChild); err != nil {
 		cmdMain.Close()
 		return err

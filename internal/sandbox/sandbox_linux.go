@@ -28,6 +28,46 @@ type Options struct {
 	// Debug adds SECCOMP_FILTER_FLAG_LOG: every denied call is logged by
 	// the kernel (audit/dmesg, "type=1326"), still failing with ENOSYS.
 	Debug bool
+	// OOMScoreAdj is /proc/self/oom_score_adj opened by Early, while the
+	// process was still dumpable (a non-dumpable process's /proc/self
+	// files belong to root). Apply writes and closes it; when nil, Apply
+	// opens the file itself.
+	OOMScoreAdj *os.File
+}
+
+// Early is the first thing an ocserv-worker does (from an init function):
+// it opens /proc/self/oom_score_adj for a later Apply, then makes the
+// process non-dumpable unless traceable (-x), before any secret or
+// client byte enters it. execve makes a process dumpable again when it
+// runs with unchanged credentials, so nothing done by main before the exec
+// survives it. Non-dumpable, the process's /proc/PID/environ, mem, fd,
+// maps ... are owned by root, and processes of the same user can neither
+// read them nor ptrace it. oom is nil when the file could not be opened.
+func Early(traceable bool) (oom *os.File, err error) {
+	oom, _ = os.OpenFile("/proc/self/oom_score_adj", os.O_WRONLY, 0)
+	if traceable {
+		return oom, nil
+	}
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return oom, fmt.Errorf("sandbox: PR_SET_DUMPABLE: %w", err)
+	}
+	return oom, nil
+}
+
+// writeOOMScore raises the OOM score to 1000 through f, or through a
+// fresh open of /proc/self/oom_score_adj when f is nil; f is closed.
+func writeOOMScore(f *os.File) error {
+	if f == nil {
+		var err error
+		if f, err = os.OpenFile("/proc/self/oom_score_adj", os.O_WRONLY, 0); err != nil {
+			return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+		}
+	}
+	defer f.Close()
+	if _, err := f.WriteString("1000"); err != nil {
+		return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+	}
+	return nil
 }
 
 // deniedErrno is what a filtered call returns, as in ocserv.
@@ -135,10 +175,11 @@ func Apply(o Options) error {
 	// load the local time zone (/etc/localtime).
 	_, _ = time.Now().Zone()
 
-	// Raising one's own OOM score needs no privilege; done before
-	// PR_SET_DUMPABLE 0, which makes /proc/self owned by root.
-	if err := os.WriteFile("/proc/self/oom_score_adj", []byte("1000"), 0); err != nil {
-		return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+	// Raising one's own OOM score needs no privilege, but a descriptor
+	// opened while dumpable (Early): PR_SET_DUMPABLE 0 makes /proc/self
+	// owned by root.
+	if err := writeOOMScore(o.OOMScoreAdj); err != nil {
+		return err
 	}
 	if !o.Traceable {
 		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {

@@ -2,7 +2,10 @@
 
 package sandbox
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // Available is false: seccomp exists only on Linux.
 const Available = false
@@ -10,7 +13,11 @@ const Available = false
 // Options says what the filter must leave open (Linux only).
 type Options struct {
 	AllowOpen, Traceable, Debug bool
+	OOMScoreAdj                 *os.File
 }
+
+// Early does nothing off Linux.
+func Early(bool) (*os.File, error) { return nil, nil }
 
 // Apply fails: seccomp exists only on Linux.
 func Apply(Options) error { return errors.New("sandbox: seccomp needs Linux") }
