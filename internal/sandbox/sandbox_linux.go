@@ -84,6 +84,12 @@ var baseSyscalls = []string{
 	"eventfd2", "pipe2", "getrandom", "exit", "exit_group", "restart_syscall",
 	"getuid", "geteuid", "getgid", "getegid", "getrlimit", "prlimit64", "uname",
 	"setitimer", "timer_create", "timer_settime", "timer_delete",
+	// glibc, when the worker was built with cgo (a plain `go build` with
+	// cgo on links net's cgo resolver): every thread it starts registers
+	// its rseq area (a failure is fatal: "rseq registration failed") and
+	// its robust futex list; its clone3 gets ENOSYS and falls back to
+	// clone, which the CLONE_THREAD condition below allows.
+	"rseq", "set_robust_list",
 	// I/O on held and received descriptors
 	"read", "write", "readv", "writev", "close", "fcntl", "fstat",
 	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "sendto", "recvfrom",

@@ -34,7 +34,14 @@ func child(allowOpen bool) int {
 		fmt.Println("setup:", err)
 		return 1
 	}
-	if err := Apply(Options{AllowOpen: allowOpen}); err != nil {
+	oom, err := Early(false)
+	if err != nil {
+		fmt.Println("early:", err)
+		return 1
+	}
+	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	fmt.Printf("dumpable: %d\n", d)
+	if err := Apply(Options{AllowOpen: allowOpen, OOMScoreAdj: oom}); err != nil {
 		fmt.Println("apply:", err)
 		return 1
 	}
@@ -96,6 +103,16 @@ func child(allowOpen bool) int {
 		unix.Close(fd)
 	}
 	show("mtu-query", err)
+
+	// glibc's thread start (a worker built with cgo): rseq and
+	// set_robust_list reach the kernel (EINVAL for these bad arguments),
+	// clone3 is filtered (ENOSYS) so that glibc falls back to clone.
+	_, _, e := unix.RawSyscall(unix.SYS_RSEQ, 0, 0, 0)
+	show("rseq", e)
+	_, _, e = unix.RawSyscall(unix.SYS_SET_ROBUST_LIST, 0, 0, 0)
+	show("set_robust_list", e)
+	_, _, e = unix.RawSyscall(unix.SYS_CLONE3, 0, 0, 0)
+	show("clone3", e)
 
 	// Denied.
 	_, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -162,6 +179,10 @@ func TestFilter(t *testing.T) {
 		"fork":               "ENOSYS",
 		"setuid":             "ENOSYS",
 		"open-passwd":        "ENOSYS",
+		"dumpable":           "0",
+		"rseq":               "EINVAL",
+		"set_robust_list":    "EINVAL",
+		"clone3":             "ENOSYS",
 	}
 	got := runChild(t, "closed")
 	for k, v := range want {
