@@ -21,7 +21,9 @@ const childEnv = "OCSERV_SANDBOX_TEST_CHILD"
 
 // TestMain runs the confined half of TestFilter when re-executed.
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(childEnv); mode != "" {
+	if mode := os.Getenv(childEnv); mode == "early" || mode == "early-x" {
+		os.Exit(earlyChild(mode == "early-x"))
+	} else if mode != "" {
 		os.Exit(child(mode == "open"))
 	}
 	os.Exit(m.Run())
@@ -216,6 +218,39 @@ func TestTraceable(t *testing.T) {
 	} {
 		if got := Traceable(c.args); got != c.want {
 			t.Errorf("Traceable(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
+
+// earlyChild calls Early and prints the process's dumpable flag and
+// whether the OOM score file was opened.
+func earlyChild(traceable bool) int {
+	oom, err := Early(traceable)
+	if err != nil {
+		fmt.Println("early:", err)
+		return 1
+	}
+	d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	if err != nil {
+		fmt.Println("dumpable:", err)
+		return 1
+	}
+	fmt.Printf("dumpable: %d\noom-open: %v\n", d, oom != nil)
+	return 0
+}
+
+// TestEarly: Early makes the process non-dumpable, except with -x
+// (traceable), and holds /proc/self/oom_score_adj open either way.
+func TestEarly(t *testing.T) {
+	for _, tt := range []struct {
+		mode, dumpable string
+	}{
+		{"early", "0"},
+		{"early-x", "1"},
+	} {
+		got := runChild(t, tt.mode)
+		if got["dumpable"] != tt.dumpable || got["oom-open"] != "true" {
+			t.Errorf("%s: dumpable %q (want %s), oom-open %q", tt.mode, got["dumpable"], tt.dumpable, got["oom-open"])
 		}
 	}
 }
