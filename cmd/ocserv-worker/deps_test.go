@@ -194,3 +194,35 @@ func depsLinksCgo(t *testing.T, path string) bool {
 	}
 	return false
 }
+
+// TestNodumpInitFirst: in the built worker, package nodump's init (the
+// worker becomes non-dumpable) runs before any package that handles
+// secrets or the network is initialised. An extra import in nodump
+// (strings, fmt, x/sys/unix) would move it after all of them.
+func TestNodumpInitFirst(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ocserv-worker")
+	depsRun(t, "0", "build", "-o", out, "./cmd/ocserv-worker")
+	cmd := exec.Command(out)
+	cmd.Env = []string{"GODEBUG=inittrace=1"}
+	trace, _ := cmd.CombinedOutput() // exits 1: no start-up message
+	later := []string{mod, "google.golang.org/", "golang.org/x/", "crypto/tls", "crypto/x509", "net", "encoding/json", "github.com/pion/dtls"}
+	var before []string
+	for _, l := range strings.Split(string(trace), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || f[0] != "init" {
+			continue
+		}
+		if f[1] == mod+"cmd/ocserv-worker/internal/nodump" {
+			for _, p := range before {
+				for _, l := range later {
+					if strings.HasPrefix(p, l) {
+						t.Errorf("%s is initialised before nodump", p)
+					}
+				}
+			}
+			return
+		}
+		before = append(before, f[1])
+	}
+	t.Fatalf("no init of nodump in the worker's init trace:\n%s", trace)
+}

@@ -39,7 +39,7 @@ func confine(st *ipcpb.WorkerStartup, log *logx.Logger) (cfg *config.Config, ok 
 		return cfg, true
 	}
 	o := sandbox.Options{
-		Traceable:   sandbox.Traceable(os.Args[1:]),
+		Traceable:   nodump.Traceable(os.Args[1:]),
 		Debug:       os.Getenv(seccompLogEnv) == "1",
 		OOMScoreAdj: nodump.OOMScoreAdj,
 	}

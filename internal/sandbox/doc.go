@@ -1,10 +1,10 @@
 // Package sandbox confines an ocserv-worker process (it runs in the
-// worker only). Early, called from the worker's first package init, makes
-// every worker non-dumpable (unless the server runs with -x/--traceable)
-// before it reads its start-up message. Apply does what ocserv's
-// isolate-workers (formerly use-seccomp) does: an allow-list seccomp
-// filter on every thread, no_new_privs, and an OOM score of 1000 so that
-// a worker is the first thing the kernel kills.
+// worker only) the way ocserv's isolate-workers (formerly use-seccomp)
+// does: an allow-list seccomp filter on every thread, no_new_privs, a
+// non-dumpable process (unless the server runs with -x/--traceable; every
+// worker is already non-dumpable from its first package init, see
+// cmd/ocserv-worker/internal/nodump) and an OOM score of 1000 so that a
+// worker is the first thing the kernel kills.
 //
 // Library choice: github.com/elastic/go-seccomp-bpf, not
 // github.com/seccomp/libseccomp-golang. Both install the filter with

@@ -5,7 +5,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -28,30 +27,12 @@ type Options struct {
 	// Debug adds SECCOMP_FILTER_FLAG_LOG: every denied call is logged by
 	// the kernel (audit/dmesg, "type=1326"), still failing with ENOSYS.
 	Debug bool
-	// OOMScoreAdj is /proc/self/oom_score_adj opened by Early, while the
-	// process was still dumpable (a non-dumpable process's /proc/self
-	// files belong to root). Apply writes and closes it; when nil, Apply
-	// opens the file itself.
+	// OOMScoreAdj is /proc/self/oom_score_adj opened while the process
+	// was still dumpable (a non-dumpable process's /proc/self files belong
+	// to root; the worker makes itself non-dumpable first thing, in
+	// cmd/ocserv-worker/internal/nodump). Apply writes and closes it; when
+	// nil, Apply opens the file itself.
 	OOMScoreAdj *os.File
-}
-
-// Early is the first thing an ocserv-worker does (from an init function):
-// it opens /proc/self/oom_score_adj for a later Apply, then makes the
-// process non-dumpable unless traceable (-x), before any secret or
-// client byte enters it. execve makes a process dumpable again when it
-// runs with unchanged credentials, so nothing done by main before the exec
-// survives it. Non-dumpable, the process's /proc/PID/environ, mem, fd,
-// maps ... are owned by root, and processes of the same user can neither
-// read them nor ptrace it. oom is nil when the file could not be opened.
-func Early(traceable bool) (oom *os.File, err error) {
-	oom, _ = os.OpenFile("/proc/self/oom_score_adj", os.O_WRONLY, 0)
-	if traceable {
-		return oom, nil
-	}
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return oom, fmt.Errorf("sandbox: PR_SET_DUMPABLE: %w", err)
-	}
-	return oom, nil
 }
 
 // writeOOMScore raises the OOM score to 1000 through f, or through a
@@ -182,8 +163,8 @@ func Apply(o Options) error {
 	_, _ = time.Now().Zone()
 
 	// Raising one's own OOM score needs no privilege, but a descriptor
-	// opened while dumpable (Early): PR_SET_DUMPABLE 0 makes /proc/self
-	// owned by root.
+	// opened while dumpable: PR_SET_DUMPABLE 0 makes /proc/self owned by
+	// root.
 	if err := writeOOMScore(o.OOMScoreAdj); err != nil {
 		return err
 	}
@@ -210,31 +191,6 @@ func Apply(o Options) error {
 		return fmt.Errorf("sandbox: seccomp: thread %d could not be synchronized", r)
 	}
 	return nil
-}
-
-// Traceable reports whether the server's argv (which main hands to each
-// worker) holds -x or --traceable.
-func Traceable(args []string) bool {
-	for _, a := range args {
-		switch {
-		case a == "--":
-			return false
-		case a == "--traceable" || strings.HasPrefix(a, "--traceable="):
-			return a == "--traceable" || strings.TrimPrefix(a, "--traceable=") == "true"
-		case strings.HasPrefix(a, "--"):
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			// a group of short flags; stop at the first that takes a value
-			for _, c := range a[1:] {
-				if c == 'x' {
-					return true
-				}
-				if strings.ContainsRune("cdp", c) {
-					break
-				}
-			}
-		}
-	}
-	return false
 }
 
 // Supported reports whether the kernel offers seccomp filters.

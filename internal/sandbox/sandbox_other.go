@@ -16,14 +16,10 @@ type Options struct {
 	OOMScoreAdj                 *os.File
 }
 
-// Early does nothing off Linux.
-func Early(bool) (*os.File, error) { return nil, nil }
 
 // Apply fails: seccomp exists only on Linux.
 func Apply(Options) error { return errors.New("sandbox: seccomp needs Linux") }
 
-// Traceable reports whether args hold -x/--traceable.
-func Traceable([]string) bool { return false }
 
 // Supported is false off Linux.
 func Supported() bool { return false }

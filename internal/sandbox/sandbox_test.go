@@ -21,9 +21,7 @@ const childEnv = "OCSERV_SANDBOX_TEST_CHILD"
 
 // TestMain runs the confined half of TestFilter when re-executed.
 func TestMain(m *testing.M) {
-	if mode := os.Getenv(childEnv); mode == "early" || mode == "early-x" {
-		os.Exit(earlyChild(mode == "early-x"))
-	} else if mode != "" {
+	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode == "open"))
 	}
 	os.Exit(m.Run())
@@ -36,13 +34,11 @@ func child(allowOpen bool) int {
 		fmt.Println("setup:", err)
 		return 1
 	}
-	oom, err := Early(false)
+	oom, err := os.OpenFile("/proc/self/oom_score_adj", os.O_WRONLY, 0)
 	if err != nil {
-		fmt.Println("early:", err)
+		fmt.Println("setup:", err)
 		return 1
 	}
-	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-	fmt.Printf("dumpable: %d\n", d)
 	if err := Apply(Options{AllowOpen: allowOpen, OOMScoreAdj: oom}); err != nil {
 		fmt.Println("apply:", err)
 		return 1
@@ -66,6 +62,9 @@ func child(allowOpen bool) int {
 			fmt.Printf("%s: %s\n", name, unix.ErrnoName(e))
 		}
 	}
+
+	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	fmt.Printf("dumpable: %d\n", d)
 
 	// Status lines, read through a descriptor opened before the filter.
 	sc := bufio.NewScanner(status)
@@ -202,55 +201,3 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-func TestTraceable(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want bool
-	}{
-		{nil, false},
-		{[]string{"-f", "-c", "/x.conf"}, false},
-		{[]string{"-x"}, true},
-		{[]string{"-fx", "-c", "a"}, true},
-		{[]string{"--traceable"}, true},
-		{[]string{"-cx"}, false}, // -c takes "x" as its value
-		{[]string{"--", "-x"}, false},
-		{[]string{"-d", "3", "--traceable=false"}, false},
-	} {
-		if got := Traceable(c.args); got != c.want {
-			t.Errorf("Traceable(%q) = %v, want %v", c.args, got, c.want)
-		}
-	}
-}
-
-// earlyChild calls Early and prints the process's dumpable flag and
-// whether the OOM score file was opened.
-func earlyChild(traceable bool) int {
-	oom, err := Early(traceable)
-	if err != nil {
-		fmt.Println("early:", err)
-		return 1
-	}
-	d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
-	if err != nil {
-		fmt.Println("dumpable:", err)
-		return 1
-	}
-	fmt.Printf("dumpable: %d\noom-open: %v\n", d, oom != nil)
-	return 0
-}
-
-// TestEarly: Early makes the process non-dumpable, except with -x
-// (traceable), and holds /proc/self/oom_score_adj open either way.
-func TestEarly(t *testing.T) {
-	for _, tt := range []struct {
-		mode, dumpable string
-	}{
-		{"early", "0"},
-		{"early-x", "1"},
-	} {
-		got := runChild(t, tt.mode)
-		if got["dumpable"] != tt.dumpable || got["oom-open"] != "true" {
-			t.Errorf("%s: dumpable %q (want %s), oom-open %q", tt.mode, got["dumpable"], tt.dumpable, got["oom-open"])
-		}
-	}
-}
