@@ -6,7 +6,9 @@ package hostile
 // auth-init HMAC and the configuration snapshot), its memory (the
 // session's TLS and DTLS keys, the cookie) and its descriptors. With
 // isolate-workers = false, so that only the worker's own start-up
-// protects it. Both servers must deny all three.
+// protects it. Both servers must deny all three. Opening /proc/PID/mem
+// takes the kernel's ptrace attach check (ptrace_may_access with
+// PTRACE_MODE_ATTACH), so its denial also stands for ptrace itself.
 
 import (
 	"bufio"
