@@ -14,9 +14,10 @@
 // and package nodump makes it non-dumpable before it reads anything. It
 // serves the client with internal/worker and exits.
 //
-// It never loads private keys, PAM or other cgo code and links no cgo
-// even when built with CGO_ENABLED=1 (see deps_test.go). It mirrors
-// ocserv's src/worker.c main().
+// It never loads private keys, PAM or other cgo code and is built static
+// with CGO_ENABLED=0 (or, with cgo on, -tags netgo,osusergo); see
+// deps_test.go and docs/process-contract.md. It mirrors ocserv's
+// src/worker.c main().
 package main
 
 import (

@@ -148,15 +148,16 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		cmd.SysProcAttr.Chroot = cfg.ChrootDir
 	}
 	var inh ipc.Inherit
-	if err := inh.Add(ipc.StartupFDName, stf); err != nil {
-		cmdMain.Close()
-		return err
-	}
 	if err := inh.Add("cmd", cmdChild); err != nil {
 		cmdMain.Close()
 		return err
 	}
 	if err := inh.Add("conn", cf); err != nil {
+		cmdMain.Close()
+		return err
+	}
+	// after cmd and conn, which keep descriptors 3 and 4 (CmdFd, ConnFd)
+	if err := inh.Add(ipc.StartupFDName, stf); err != nil {
 		cmdMain.Close()
 		return err
 	}
