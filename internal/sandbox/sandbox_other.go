@@ -16,10 +16,8 @@ type Options struct {
 	OOMScoreAdj                 *os.File
 }
 
-
 // Apply fails: seccomp exists only on Linux.
 func Apply(Options) error { return errors.New("sandbox: seccomp needs Linux") }
-
 
 // Supported is false off Linux.
 func Supported() bool { return false }

@@ -200,4 +200,3 @@ func TestFilter(t *testing.T) {
 		t.Errorf("execve with AllowOpen = %q, want ENOSYS", got["execve"])
 	}
 }
-
