@@ -7,13 +7,17 @@
 // Command ocserv-worker is the per-client process of ocserv-go.
 //
 // main (ocserv) execs it once per accepted TCP connection with the
-// run-as-user / run-as-group credentials, the inherited descriptors "cmd"
-// (socketpair to main) and "conn" (the client socket), and the start-up
-// message in OCSERV_WORKER_STARTUP_MSG (docs/process-contract.md). It
+// run-as-user / run-as-group credentials and the inherited descriptors
+// "startup" (a sealed memfd with the start-up message, read and closed
+// first), "cmd" (socketpair to main) and "conn" (the client socket); see
+// docs/process-contract.md. Nothing secret is in its argv or environment,
+// and package nodump makes it non-dumpable before it reads anything. It
 // serves the client with internal/worker and exits.
 //
-// It never loads private keys, PAM or other cgo code and is built with
-// CGO_ENABLED=0 (see deps_test.go). It mirrors ocserv's src/worker.c main().
+// It never loads private keys, PAM or other cgo code and is built static
+// with CGO_ENABLED=0 (or, with cgo on, -tags netgo,osusergo); see
+// deps_test.go and docs/process-contract.md. It mirrors ocserv's
+// src/worker.c main().
 package main
 
 import (
@@ -28,6 +32,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ocserv-go/ocserv/cmd/ocserv-worker/internal/nodump"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/logx"
@@ -43,8 +48,13 @@ func run() int {
 		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
 		runtime.KeepAlive(name)
 	}
-	st, err := ipc.WorkerStartupFromEnv()
+	if nodump.Err != nil {
+		fmt.Fprintf(os.Stderr, "ocserv-worker: %v\n", nodump.Err)
+		return 1
+	}
+	st, err := ipc.WorkerStartup()
 	if err != nil {
+		fmt.Fprintf(os.Stderr, "ocserv-worker: %v\n", err)
 		fmt.Fprintln(os.Stderr, "ocserv-worker: this program is started by ocserv for each client and cannot be run directly")
 		return 1
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 
+	"github.com/ocserv-go/ocserv/cmd/ocserv-worker/internal/nodump"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/logx"
@@ -32,11 +33,15 @@ func confine(st *ipcpb.WorkerStartup, log *logx.Logger) (cfg *config.Config, ok 
 		return nil, true // worker.Run reports the broken snapshot
 	}
 	if !cfg.IsolateWorkers {
+		if nodump.OOMScoreAdj != nil {
+			nodump.OOMScoreAdj.Close()
+		}
 		return cfg, true
 	}
 	o := sandbox.Options{
-		Traceable: sandbox.Traceable(os.Args[1:]),
-		Debug:     os.Getenv(seccompLogEnv) == "1",
+		Traceable:   nodump.Traceable(os.Args[1:]),
+		Debug:       os.Getenv(seccompLogEnv) == "1",
+		OOMScoreAdj: nodump.OOMScoreAdj,
 	}
 	for _, v := range cfg.Vhosts {
 		// user-profile is read per session (as in ocserv); client

@@ -43,7 +43,7 @@ func runChild() int {
 		return 3
 	}
 	defer c.Close()
-	st, err := WorkerStartupFromEnv()
+	st, err := WorkerStartup()
 	if err != nil {
 		os.Stderr.WriteString(err.Error())
 		return 4
@@ -539,14 +539,6 @@ func TestStartup(t *testing.T) {
 	if _, err := EncodeStartup(huge); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("oversized start-up message: err = %v", err)
 	}
-	t.Setenv(StartupEnv, "")
-	if _, err := WorkerStartupFromEnv(); err == nil {
-		t.Error("missing start-up message accepted")
-	}
-	t.Setenv(StartupEnv, s)
-	if got, err := WorkerStartupFromEnv(); err != nil || got.GetRemoteIpStr() != "192.0.2.7" {
-		t.Errorf("from env: %v %v", got, err)
-	}
 }
 
 func TestParseFDEnv(t *testing.T) {
@@ -605,9 +597,16 @@ func TestInheritExec(t *testing.T) {
 	if err := h.Add("cmd", theirs); err != nil {
 		t.Fatal(err)
 	}
+	st, err := StartupFile(&ipcpb.WorkerStartup{CmdFd: proto.Uint32(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := h.Add(StartupFDName, st); err != nil {
+		t.Fatal(err)
+	}
 	h.Apply(cmd)
-	st, _ := EncodeStartup(&ipcpb.WorkerStartup{CmdFd: proto.Uint32(4)})
-	cmd.Env = append(cmd.Env, childEnv+"=1", StartupEnv+"="+st)
+	cmd.Env = append(cmd.Env, childEnv+"=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if !strings.Contains(strings.Join(cmd.Env, "\n"), FDEnv+"=cmd=4") {

@@ -118,15 +118,16 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 			Data:     snap.data,
 		}},
 	}
-	enc, err := ipc.EncodeStartup(st)
+	stf, err := ipc.StartupFile(st)
 	if err != nil {
 		cmdMain.Close()
 		return err
 	}
+	defer stf.Close()
 	cmd := &exec.Cmd{
 		Path:   ws.path,
 		Args:   append([]string{ws.path}, ws.args...),
-		Env:    workerEnv(ipc.StartupEnv + "=" + enc),
+		Env:    workerEnv(),
 		Stdout: os.Stderr,
 		Stderr: os.Stderr,
 		SysProcAttr: &syscall.SysProcAttr{
@@ -152,6 +153,11 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		return err
 	}
 	if err := inh.Add("conn", cf); err != nil {
+		cmdMain.Close()
+		return err
+	}
+	// after cmd and conn, which keep descriptors 3 and 4 (CmdFd, ConnFd)
+	if err := inh.Add(ipc.StartupFDName, stf); err != nil {
 		cmdMain.Close()
 		return err
 	}

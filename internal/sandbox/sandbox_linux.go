@@ -5,7 +5,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -28,6 +27,28 @@ type Options struct {
 	// Debug adds SECCOMP_FILTER_FLAG_LOG: every denied call is logged by
 	// the kernel (audit/dmesg, "type=1326"), still failing with ENOSYS.
 	Debug bool
+	// OOMScoreAdj is /proc/self/oom_score_adj opened while the process
+	// was still dumpable (a non-dumpable process's /proc/self files belong
+	// to root; the worker makes itself non-dumpable first thing, in
+	// cmd/ocserv-worker/internal/nodump). Apply writes and closes it; when
+	// nil, Apply opens the file itself.
+	OOMScoreAdj *os.File
+}
+
+// writeOOMScore raises the OOM score to 1000 through f, or through a
+// fresh open of /proc/self/oom_score_adj when f is nil; f is closed.
+func writeOOMScore(f *os.File) error {
+	if f == nil {
+		var err error
+		if f, err = os.OpenFile("/proc/self/oom_score_adj", os.O_WRONLY, 0); err != nil {
+			return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+		}
+	}
+	defer f.Close()
+	if _, err := f.WriteString("1000"); err != nil {
+		return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+	}
+	return nil
 }
 
 // deniedErrno is what a filtered call returns, as in ocserv.
@@ -44,6 +65,12 @@ var baseSyscalls = []string{
 	"eventfd2", "pipe2", "getrandom", "exit", "exit_group", "restart_syscall",
 	"getuid", "geteuid", "getgid", "getegid", "getrlimit", "prlimit64", "uname",
 	"setitimer", "timer_create", "timer_settime", "timer_delete",
+	// glibc, when the worker was built with cgo (a plain `go build` with
+	// cgo on links net's cgo resolver): every thread it starts registers
+	// its rseq area (a failure is fatal: "rseq registration failed") and
+	// its robust futex list; its clone3 gets ENOSYS and falls back to
+	// clone, which the CLONE_THREAD condition below allows.
+	"rseq", "set_robust_list",
 	// I/O on held and received descriptors
 	"read", "write", "readv", "writev", "close", "fcntl", "fstat",
 	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "sendto", "recvfrom",
@@ -135,10 +162,11 @@ func Apply(o Options) error {
 	// load the local time zone (/etc/localtime).
 	_, _ = time.Now().Zone()
 
-	// Raising one's own OOM score needs no privilege; done before
-	// PR_SET_DUMPABLE 0, which makes /proc/self owned by root.
-	if err := os.WriteFile("/proc/self/oom_score_adj", []byte("1000"), 0); err != nil {
-		return fmt.Errorf("sandbox: oom_score_adj: %w", err)
+	// Raising one's own OOM score needs no privilege, but a descriptor
+	// opened while dumpable: PR_SET_DUMPABLE 0 makes /proc/self owned by
+	// root.
+	if err := writeOOMScore(o.OOMScoreAdj); err != nil {
+		return err
 	}
 	if !o.Traceable {
 		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
@@ -163,31 +191,6 @@ func Apply(o Options) error {
 		return fmt.Errorf("sandbox: seccomp: thread %d could not be synchronized", r)
 	}
 	return nil
-}
-
-// Traceable reports whether the server's argv (which main hands to each
-// worker) holds -x or --traceable.
-func Traceable(args []string) bool {
-	for _, a := range args {
-		switch {
-		case a == "--":
-			return false
-		case a == "--traceable" || strings.HasPrefix(a, "--traceable="):
-			return a == "--traceable" || strings.TrimPrefix(a, "--traceable=") == "true"
-		case strings.HasPrefix(a, "--"):
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			// a group of short flags; stop at the first that takes a value
-			for _, c := range a[1:] {
-				if c == 'x' {
-					return true
-				}
-				if strings.ContainsRune("cdp", c) {
-					break
-				}
-			}
-		}
-	}
-	return false
 }
 
 // Supported reports whether the kernel offers seccomp filters.

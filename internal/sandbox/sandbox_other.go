@@ -2,7 +2,10 @@
 
 package sandbox
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // Available is false: seccomp exists only on Linux.
 const Available = false
@@ -10,13 +13,11 @@ const Available = false
 // Options says what the filter must leave open (Linux only).
 type Options struct {
 	AllowOpen, Traceable, Debug bool
+	OOMScoreAdj                 *os.File
 }
 
 // Apply fails: seccomp exists only on Linux.
 func Apply(Options) error { return errors.New("sandbox: seccomp needs Linux") }
-
-// Traceable reports whether args hold -x/--traceable.
-func Traceable([]string) bool { return false }
 
 // Supported is false off Linux.
 func Supported() bool { return false }

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +102,84 @@ func TestSandboxSession(t *testing.T) {
 			}
 			waitWorkers(t, r, 0)
 		})
+	}
+}
+
+// sandboxCgoWorker rebuilds the ocserv-worker beside our server binary
+// with CGO_ENABLED=1 and no build tags, as a packager's plain
+// `go build ./cmd/...` does: the worker then links runtime/cgo and glibc
+// dynamically (net's cgo resolver). It fails the test unless the result
+// really has a program interpreter, so that the session test below
+// exercises a glibc worker.
+func sandboxCgoWorker(t *testing.T, server string) {
+	t.Helper()
+	root, err := rig.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(server), "ocserv-worker")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/ocserv-worker")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=1 go build ./cmd/ocserv-worker: %v\n%s", err, msg)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dynamic := false
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			dynamic = true
+		}
+	}
+	if !dynamic {
+		t.Fatalf("%s has no program interpreter: the cgo build is static, this test would not exercise glibc", out)
+	}
+}
+
+// TestSandboxCgoWorker: a worker built with cgo on (dynamically linked,
+// glibc starts its threads with clone3 and registers rseq on each) serves
+// several connections in a row under isolate-workers = true. Before the
+// filter allowed rseq, such a worker died with "Fatal glibc error: rseq
+// registration failed" as soon as the runtime started a thread after the
+// filter was on. Ours only: the real ocserv has no Go worker to rebuild.
+func TestSandboxCgoWorker(t *testing.T) {
+	if !wantServer(ourServer) {
+		t.Skip("OCSERV_E2E_SERVERS excludes ours")
+	}
+	const sessions = 4
+	r := rig.New(t, rig.Options{Clients: 1})
+	r.AddUser("alice", "alice-Pass-1")
+	bin := rig.BuildOurs(t, "ocserv")
+	sandboxCgoWorker(t, bin)
+	cfg := dtlsConfig(r)
+	cfg.Set("isolate-workers", "true")
+	srv := r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 3})
+	for i := 0; i < sessions; i++ {
+		args := []string{"-v"}
+		if i%2 == 1 {
+			args = append(args, "--no-dtls")
+		}
+		c := r.Connect(rig.ClientOptions{Link: 0, User: "alice", Password: "alice-Pass-1", Args: args})
+		if err := c.WaitUp(20 * time.Second); err != nil {
+			t.Fatalf("session %d: %v\nserver log:\n%s", i, err, srv.Log())
+		}
+		ws := waitWorkers(t, r, 1)
+		if sc := procStatus(t, ws[0].PID, "Seccomp"); sc != "2" {
+			t.Errorf("session %d: worker %d Seccomp %q, want 2", i, ws[0].PID, sc)
+		}
+		if err := c.Ping(r.ServerTunAddr(), 3); err != nil {
+			t.Fatalf("session %d ping: %v\nserver log:\n%s", i, err, srv.Log())
+		}
+		if err := c.Disconnect(); err != nil {
+			t.Fatalf("session %d disconnect: %v", i, err)
+		}
+		waitWorkers(t, r, 0)
+	}
+	if log := srv.Log(); strings.Contains(log, "rseq") || strings.Contains(log, "Fatal glibc error") {
+		t.Errorf("glibc failure in the server log:\n%s", log)
 	}
 }

@@ -2739,7 +2739,7 @@ func (x *CertChain) GetDer() [][]byte {
 	return nil
 }
 
-// Passed from main to each worker, base64 in OCSERV_WORKER_STARTUP_MSG.
+// Passed from main to each worker in a sealed memfd (ipc.StartupFDName).
 type WorkerStartup struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	SecmodAddr          []byte                 `protobuf:"bytes,1,opt,name=secmod_addr,json=secmodAddr" json:"secmod_addr,omitempty"` // sockaddr_un bytes (ocserv)
