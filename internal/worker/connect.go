@@ -80,6 +80,12 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 	}
 	s := &session{w: w, rep: &rep, tun: tun, cookie: sc.Cookie, start: time.Now()}
 	s.settings(r)
+	if s.dataMTU < minDataMTU {
+		tun.Close()
+		w.log.Infof("peer's MTU headers leave a data MTU of %d (link %d), below %d; refusing the tunnel",
+			s.dataMTU, s.linkMTU, minDataMTU)
+		return nil, w.serviceUnavailable("MTU too small")
+	}
 	s.compNegotiate(r)
 	resp := s.connectResponse(r, v4, v6, time.Now())
 	if w.endAuth != nil && !w.endAuth() {
@@ -155,17 +161,10 @@ func (s *session) settings(r *httpwire.Request) {
 	if w.ipv6Peer {
 		ipOver = 40
 	}
-	if b, ok := r.Exact("X-CSTP-Base-MTU"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(b)); err == nil && n > 0 && n < link {
-			link = n
-		}
-	} else if m, ok := r.Exact("X-CSTP-MTU"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(m)); err == nil && n > 0 && n+ipOver+8+66 < link {
-			link = n + ipOver + 8 + 66
-		}
-	}
-	s.linkMTU = link
-	s.dataMTU = link - (ipOver + 8) - s.dtlsSetup(r, ipOver)
+	base, _ := r.Exact("X-CSTP-Base-MTU")
+	cstpMTU, _ := r.Exact("X-CSTP-MTU")
+	s.linkMTU = clientLinkMTU(base, cstpMTU, link, ipOver)
+	s.dataMTU = s.linkMTU - (ipOver + 8) - s.dtlsSetup(r, ipOver)
 }
 
 // connectResponse builds "200 CONNECTED" with the headers in ocserv's
