@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
+	"github.com/ocserv-go/ocserv/internal/cstp"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
@@ -93,6 +94,10 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 		return nil, errors.New("worker: terminated before the tunnel started")
 	}
 	setNetPriority(w.p.Conn, s.netPrio, w.log.Debugf)
+	// auth-timeout no longer guards the connection: bound the response
+	// itself (a client that filled our send queue without reading would
+	// otherwise pin the worker here); the tunnel's writes set their own.
+	_ = w.tlsConn.SetWriteDeadline(time.Now().Add(cstp.DefaultWriteTimeout))
 	if err := w.send(resp); err != nil {
 		tun.Close()
 		return nil, err
