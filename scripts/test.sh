@@ -65,5 +65,8 @@ while IFS= read -r line; do
 	fuzz_one "$name" "$pkg"
 done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v '^./build/' | sort)
 
+step "race detector (the worker's data path)"
+go test -race -count=1 ./internal/worker/ ./internal/cstp/ ./internal/dtlsx/ ./internal/dtls09/
+
 step "unit and end-to-end tests"
 go test -count=1 -timeout 20m ./...
