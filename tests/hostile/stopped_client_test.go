@@ -8,15 +8,22 @@ package hostile
 // ocserv 1.1.6 blocks in its write to the client and ignores all three
 // until main's SIGKILL; its result is only logged.
 //
+// The file also holds TestHostileStoppedMTUHeaders (absurd client MTU
+// headers in a raw CONNECT, the other data-path finding of the same fix).
+//
 // Self-contained: every helper here carries the "stopped" prefix.
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -276,6 +283,131 @@ func TestHostileStoppedClient(t *testing.T) {
 							tc.name, ws[0], stoppedBound+tc.wait)
 					}
 				})
+			}
+		})
+	}
+}
+
+// stoppedDial opens a TCP connection to addr from inside namespace ns (a
+// locked thread enters it and dies with its goroutine).
+func stoppedDial(ns, addr string) (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		runtime.LockOSThread()
+		f, err := os.Open("/var/run/netns/" + ns)
+		if err != nil {
+			ch <- res{nil, err}
+			return
+		}
+		err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+		f.Close()
+		if err != nil {
+			ch <- res{nil, fmt.Errorf("setns %s: %w", ns, err)}
+			return
+		}
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		ch <- res{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
+}
+
+// stoppedRawConnect logs in with `openconnect --authenticate` and sends
+// CONNECT with the given MTU headers over a raw TLS connection from the
+// client namespace; it returns the status line and the response headers.
+func stoppedRawConnect(t *testing.T, r *rig.Rig, mtuHeaders string) (string, map[string]string) {
+	t.Helper()
+	res := r.ConnectFail(rig.ClientOptions{User: "alice", Password: stoppedPassword, NoDTLS: true, Args: []string{"--authenticate"}})
+	m := regexp.MustCompile(`(?m)^COOKIE='([^']*)'`).FindStringSubmatch(res.Output)
+	if m == nil {
+		t.Fatalf("openconnect --authenticate printed no cookie:\n%s", res.Output)
+	}
+	// openconnect 9 prints the whole cookie string
+	// ("openconnect_strapkey=...; webvpn=..."); older ones the value.
+	cookie := m[1]
+	if !strings.Contains(cookie, "webvpn=") {
+		cookie = "webvpn=" + cookie
+	}
+	l := r.Link(0)
+	nc, err := stoppedDial(l.NS, net.JoinHostPort(l.ServerAddr.String(), "443"))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	c := tls.Client(nc, &tls.Config{InsecureSkipVerify: true}) // test server, pinned nowhere
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	req := "CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\nHost: " + l.ServerAddr.String() + "\r\n" +
+		"User-Agent: Open AnyConnect VPN Agent v9.12\r\nCookie: " + cookie + "\r\n" +
+		"X-CSTP-Version: 1\r\nX-CSTP-Hostname: hostile\r\n" + mtuHeaders +
+		"X-CSTP-Address-Type: IPv4\r\nX-DTLS-CipherSuite: PSK-NEGOTIATE\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatalf("CONNECT: %v", err)
+	}
+	br := bufio.NewReader(io.LimitReader(c, 64<<10))
+	status, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the CONNECT response: %v", err)
+	}
+	hdr := map[string]string{}
+	for {
+		line, err := br.ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if err != nil || line == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			hdr[strings.ToLower(k)] = strings.TrimSpace(v)
+		}
+	}
+	return strings.TrimRight(status, "\r\n"), hdr
+}
+
+// TestHostileStoppedMTUHeaders: a raw CONNECT with absurd X-CSTP-Base-MTU
+// / X-CSTP-MTU values. Ours never advertises an MTU below 68 or above the
+// link MTU (it refuses the tunnel instead); the real ocserv's answers are
+// logged (1.1.6 answers Base-MTU 1 with X-CSTP-MTU 4294967269).
+func TestHostileStoppedMTUHeaders(t *testing.T) {
+	rig.RequireRoot(t)
+	rig.RequireProgram(t, rig.Openconnect)
+	cases := []struct{ name, hdr string }{
+		{"normal", "X-CSTP-Base-MTU: 1500\r\nX-CSTP-MTU: 1406\r\n"},
+		{"base-1", "X-CSTP-Base-MTU: 1\r\nX-CSTP-MTU: 1\r\n"},
+		{"base-95", "X-CSTP-Base-MTU: 95\r\n"},
+		{"base-negative", "X-CSTP-Base-MTU: -1\r\nX-CSTP-MTU: -1\r\n"},
+		{"mtu-int64-max", "X-CSTP-MTU: 9223372036854775807\r\n"},
+		{"base-huge", "X-CSTP-Base-MTU: 99999999999999999999\r\n"},
+	}
+	for _, kind := range stoppedKinds() {
+		t.Run(kind, func(t *testing.T) {
+			r := rig.New(t, rig.Options{})
+			r.AddUser("alice", stoppedPassword)
+			srv := r.StartServer(r.NewConfig().Set("mtu", "1500"), rig.ServerOptions{Binary: stoppedServer(t, kind), Debug: 3})
+			for _, tc := range cases {
+				status, hdr := stoppedRawConnect(t, r, tc.hdr)
+				t.Logf("%s %s: %s X-CSTP-Base-MTU=%q X-CSTP-MTU=%q X-DTLS-MTU=%q X-Reason=%q", kind, tc.name, status,
+					hdr["x-cstp-base-mtu"], hdr["x-cstp-mtu"], hdr["x-dtls-mtu"], hdr["x-reason"])
+				if tc.name == "normal" && !strings.Contains(status, " 200 ") {
+					t.Fatalf("a normal CONNECT got %q\n%s", status, srv.Log())
+				}
+				if kind == "real" || !strings.Contains(status, " 200 ") {
+					continue
+				}
+				for _, h := range []string{"x-cstp-base-mtu", "x-cstp-mtu", "x-dtls-mtu"} {
+					v, ok := hdr[h]
+					if !ok {
+						continue
+					}
+					if n, err := strconv.Atoi(v); err != nil || n < 68 || n > 1500 {
+						t.Errorf("ours, %s: advertised %s: %q (want 68..1500 or a refused CONNECT)", tc.name, h, v)
+					}
+				}
+			}
+			if !srv.Running() {
+				t.Fatalf("server exited\n%s", srv.Log())
 			}
 		})
 	}
