@@ -49,6 +49,13 @@ type end struct {
 }
 
 // run moves packets until the session ends and returns the REASON_*.
+//
+// Three goroutines move data (tun→client, client→tun, main's commands)
+// and DTLS adds its own; this goroutine owns the timers and the end of
+// the session. It never blocks on the client: every write to the client
+// has a deadline (cstp.Writer, dtlsx.PacketConn), the control writes (the
+// DPD request, the disconnect on SIGTERM) give up when a data write holds
+// the writer, and teardown closes the socket under a stuck write.
 func (s *session) run(ctx context.Context) (int, error) {
 	w := s.w
 	now := time.Now().UnixNano()
