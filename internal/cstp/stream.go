@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"time"
 )
 
 // readAhead is extra buffer space beyond one maximal packet so that a
@@ -106,33 +106,126 @@ func (r *Reader) fill(need int) error {
 	return nil
 }
 
+// DefaultWriteTimeout bounds one write to the client: a peer that does not
+// drain a single record within it is considered dead (its TCP window has
+// stayed closed), and the write fails instead of blocking forever.
+const DefaultWriteTimeout = 30 * time.Second
+
+// ErrBusy is returned by TryWritePacket when another write holds the
+// Writer for longer than the caller was willing to wait.
+var ErrBusy = errors.New("cstp: writer busy")
+
 // Writer emits CSTP packets, one Write call per packet, so that on a
 // tls.Conn every packet is its own TLS record as openconnect expects. A
 // Writer is safe for concurrent use: packets are never interleaved.
+//
+// Every write carries a deadline when the underlying writer supports
+// SetWriteDeadline (a net.Conn or tls.Conn), so a peer that stops reading
+// makes writes fail within the timeout instead of blocking forever. The
+// first write error is sticky: a tls.Conn whose write timed out is
+// unusable anyway, and later writes fail at once.
 type Writer struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
+	sem     chan struct{} // one token: the right to write
+	w       io.Writer
+	dl      writeDeadliner // nil when w has no deadlines
+	timeout time.Duration
+	buf     []byte
+	err     error // sticky; guarded by sem
 }
 
-// NewWriter returns a Writer on w.
+type writeDeadliner interface {
+	SetWriteDeadline(t time.Time) error
+}
+
+// NewWriter returns a Writer on w with DefaultWriteTimeout.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: w, buf: make([]byte, 0, HeaderLen+1500)}
+	wr := &Writer{sem: make(chan struct{}, 1), w: w, timeout: DefaultWriteTimeout,
+		buf: make([]byte, 0, HeaderLen+1500)}
+	wr.dl, _ = w.(writeDeadliner)
+	return wr
+}
+
+// SetTimeout changes the bound of each write (<= 0 means
+// DefaultWriteTimeout). Call it before the Writer is shared.
+func (w *Writer) SetTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultWriteTimeout
+	}
+	w.timeout = d
+}
+
+// lock takes the write token, waiting at most wait (< 0: no bound).
+func (w *Writer) lock(wait time.Duration) bool {
+	if wait < 0 {
+		w.sem <- struct{}{}
+		return true
+	}
+	select {
+	case w.sem <- struct{}{}:
+		return true
+	default:
+	}
+	if wait == 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case w.sem <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (w *Writer) unlock() { <-w.sem }
+
+// write sends b with a deadline of timeout; the token must be held.
+func (w *Writer) write(b []byte, timeout time.Duration, what string, t Type) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.dl != nil {
+		if err := w.dl.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+			w.err = fmt.Errorf("cstp: write %s %s: %w", t, what, err)
+			return w.err
+		}
+	}
+	if _, err := w.w.Write(b); err != nil {
+		w.err = fmt.Errorf("cstp: write %s %s: %w", t, what, err)
+		return w.err
+	}
+	return nil
 }
 
 // WritePacket sends one packet of type t carrying payload.
 func (w *Writer) WritePacket(t Type, payload []byte) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.lock(-1)
+	defer w.unlock()
+	return w.writePacket(t, payload, w.timeout)
+}
+
+func (w *Writer) writePacket(t Type, payload []byte, timeout time.Duration) error {
 	b, err := Append(w.buf[:0], t, payload)
 	if err != nil {
 		return err
 	}
 	w.buf = b[:0]
-	if _, err := w.w.Write(b); err != nil {
-		return fmt.Errorf("cstp: write %s packet: %w", t, err)
+	return w.write(b, timeout, "packet", t)
+}
+
+// TryWritePacket is WritePacket for control paths that must not stall: it
+// gives up with ErrBusy when another write holds the Writer for more than
+// wait, and bounds its own write by timeout (<= 0: the Writer's timeout).
+func (w *Writer) TryWritePacket(t Type, payload []byte, wait, timeout time.Duration) error {
+	if !w.lock(max(wait, 0)) {
+		return ErrBusy
 	}
-	return nil
+	defer w.unlock()
+	if timeout <= 0 || timeout > w.timeout {
+		timeout = w.timeout
+	}
+	return w.writePacket(t, payload, timeout)
 }
 
 // WriteFrame fills in the header of frame (see Frame) and sends it with one
@@ -141,12 +234,19 @@ func (w *Writer) WriteFrame(frame []byte, t Type) error {
 	if err := Frame(frame, t); err != nil {
 		return err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, err := w.w.Write(frame); err != nil {
-		return fmt.Errorf("cstp: write %s frame: %w", t, err)
+	w.lock(-1)
+	defer w.unlock()
+	return w.write(frame, w.timeout, "frame", t)
+}
+
+// Err returns the sticky write error, if any, without blocking: nil when
+// no write failed or when a write is in progress.
+func (w *Writer) Err() error {
+	if !w.lock(0) {
+		return nil
 	}
-	return nil
+	defer w.unlock()
+	return w.err
 }
 
 // WriteData sends an IP packet as a DATA packet.

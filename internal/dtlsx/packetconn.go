@@ -103,10 +103,20 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return 0, p.raddr, errors.New("dtlsx: socket replaced too often")
 }
 
+// UDPWriteTimeout bounds one datagram write: a send that cannot leave
+// the socket within it (a full send buffer) fails, and the record is
+// dropped as a router would drop it, instead of stalling the sender.
+const UDPWriteTimeout = 2 * time.Second
+
+// WriteTo sends b on the current socket with a deadline of
+// UDPWriteTimeout.
 func (p *PacketConn) WriteTo(b []byte, _ net.Addr) (int, error) {
 	p.mu.Lock()
 	c := p.cur
 	p.mu.Unlock()
+	if err := c.SetWriteDeadline(time.Now().Add(UDPWriteTimeout)); err != nil {
+		return 0, err
+	}
 	return c.Write(b)
 }
 

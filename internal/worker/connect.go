@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
+	"github.com/ocserv-go/ocserv/internal/cstp"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
@@ -80,6 +81,12 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 	}
 	s := &session{w: w, rep: &rep, tun: tun, cookie: sc.Cookie, start: time.Now()}
 	s.settings(r)
+	if s.dataMTU < minDataMTU {
+		tun.Close()
+		w.log.Infof("peer's MTU headers leave a data MTU of %d (link %d), below %d; refusing the tunnel",
+			s.dataMTU, s.linkMTU, minDataMTU)
+		return nil, w.serviceUnavailable("MTU too small")
+	}
 	s.compNegotiate(r)
 	resp := s.connectResponse(r, v4, v6, time.Now())
 	if w.endAuth != nil && !w.endAuth() {
@@ -87,6 +94,10 @@ func (w *worker) connect(r *httpwire.Request) (*session, error) {
 		return nil, errors.New("worker: terminated before the tunnel started")
 	}
 	setNetPriority(w.p.Conn, s.netPrio, w.log.Debugf)
+	// auth-timeout no longer guards the connection: bound the response
+	// itself (a client that filled our send queue without reading would
+	// otherwise pin the worker here); the tunnel's writes set their own.
+	_ = w.tlsConn.SetWriteDeadline(time.Now().Add(cstp.DefaultWriteTimeout))
 	if err := w.send(resp); err != nil {
 		tun.Close()
 		return nil, err
@@ -155,17 +166,10 @@ func (s *session) settings(r *httpwire.Request) {
 	if w.ipv6Peer {
 		ipOver = 40
 	}
-	if b, ok := r.Exact("X-CSTP-Base-MTU"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(b)); err == nil && n > 0 && n < link {
-			link = n
-		}
-	} else if m, ok := r.Exact("X-CSTP-MTU"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(m)); err == nil && n > 0 && n+ipOver+8+66 < link {
-			link = n + ipOver + 8 + 66
-		}
-	}
-	s.linkMTU = link
-	s.dataMTU = link - (ipOver + 8) - s.dtlsSetup(r, ipOver)
+	base, _ := r.Exact("X-CSTP-Base-MTU")
+	cstpMTU, _ := r.Exact("X-CSTP-MTU")
+	s.linkMTU = clientLinkMTU(base, cstpMTU, link, ipOver)
+	s.dataMTU = s.linkMTU - (ipOver + 8) - s.dtlsSetup(r, ipOver)
 }
 
 // connectResponse builds "200 CONNECTED" with the headers in ocserv's

@@ -52,6 +52,7 @@ type dtlsState struct {
 	up       atomic.Bool
 	lastRecv atomic.Int64 // unix nanos of the last DTLS record received
 	lastDPD  atomic.Int64 // unix nanos of our last DTLS DPD request
+	dpdBusy  atomic.Bool  // a DTLS DPD request is being written
 }
 
 // dtlsSetup picks the DTLS mode from the CONNECT headers and the

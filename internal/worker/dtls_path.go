@@ -334,22 +334,29 @@ func (s *session) dtlsCheck(t time.Time) {
 		d.up.Store(false)
 		return
 	}
-	if silent > 2*dpd && time.Duration(now-d.lastDPD.Load()) > dpd {
+	if silent > 2*dpd && time.Duration(now-d.lastDPD.Load()) > dpd && d.dpdBusy.CompareAndSwap(false, true) {
 		d.lastDPD.Store(now)
 		d.mu.Lock()
 		c := d.active
 		d.mu.Unlock()
 		if c == nil {
+			d.dpdBusy.Store(false)
 			return
 		}
-		size := max(s.dataMTU, 1)
-		p := make([]byte, size)
-		p[0] = dtlsDPDReq
-		d.wmu.Lock()
-		_, err := c.Write(p)
-		d.wmu.Unlock()
-		if err != nil {
-			s.w.log.Debugf("DTLS DPD request: %v", err)
-		}
+		// Written from its own goroutine: the timer loop never waits
+		// for a data write holding wmu (each datagram write is bounded
+		// by dtlsx.UDPWriteTimeout).
+		go func() {
+			defer d.dpdBusy.Store(false)
+			size := max(s.dataMTU, 1)
+			p := make([]byte, size)
+			p[0] = dtlsDPDReq
+			d.wmu.Lock()
+			_, err := c.Write(p)
+			d.wmu.Unlock()
+			if err != nil {
+				s.w.log.Debugf("DTLS DPD request: %v", err)
+			}
+		}()
 	}
 }

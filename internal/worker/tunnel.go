@@ -49,23 +49,33 @@ type end struct {
 }
 
 // run moves packets until the session ends and returns the REASON_*.
+//
+// Three goroutines move data (tun→client, client→tun, main's commands)
+// and DTLS adds its own; this goroutine owns the timers and the end of
+// the session. It never blocks on the client: every write to the client
+// has a deadline (cstp.Writer, dtlsx.PacketConn), the control writes (the
+// DPD request, the disconnect on SIGTERM) give up when a data write holds
+// the writer, and teardown closes the socket under a stuck write.
 func (s *session) run(ctx context.Context) (int, error) {
 	w := s.w
 	now := time.Now().UnixNano()
 	s.lastRecv.Store(now)
 	s.lastData.Store(now)
 	wr := cstp.NewWriter(w.tlsConn)
+	wr.SetTimeout(s.writeTimeout())
 	done := make(chan end, 4)
 	var once sync.Once
 	finish := func(e end) {
 		once.Do(func() { done <- e })
 	}
+	// The DTLS state (ctx, link MTU, finish) must be complete before
+	// cmdLoop can hand it a UDP socket and a DTLS BYE can call finish.
+	s.dtlsStart(ctx, finish)
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); s.tunToTLS(wr, finish) }()
 	go func() { defer wg.Done(); s.tlsToTun(wr, finish) }()
 	go func() { defer wg.Done(); s.cmdLoop(finish) }()
-	s.dtlsStart(ctx, finish)
 
 	every := w.p.CheckEvery
 	if every <= 0 {
@@ -74,6 +84,7 @@ func (s *session) run(ctx context.Context) (int, error) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	lastStats := time.Now()
+	var dpdBusy atomic.Bool // a DPD request is being written (checkTimers)
 	var e end
 loop:
 	for {
@@ -82,11 +93,13 @@ loop:
 			break loop
 		case <-ctx.Done():
 			w.log.Infof("worker terminated by signal, sending disconnect")
-			_ = wr.WriteKick()
+			if err := wr.TryWritePacket(cstp.TypeDisconnect, nil, kickWait, kickTimeout); err != nil {
+				w.log.Debugf("could not send the disconnect to the client: %v", err)
+			}
 			e = end{reason: ReasonServerDisconnect}
 			break loop
 		case t := <-tick.C:
-			if r := s.checkTimers(t, wr); r != 0 {
+			if r := s.checkTimers(t, wr, &dpdBusy); r != 0 {
 				e = end{reason: r}
 				break loop
 			}
@@ -97,14 +110,56 @@ loop:
 		}
 	}
 	// Stop the goroutines: closing the tun and the TLS connection wakes
-	// the readers, and the cmd socket read is interrupted by a deadline.
+	// the readers (and a writer blocked on a client that does not read),
+	// and the cmd socket read is interrupted by a deadline.
 	s.dtlsStop()
 	s.tun.Close()
-	_ = w.tlsConn.Close()
+	s.closeClient()
 	_ = w.p.Cmd.SetReadDeadline(time.Now())
 	waitTimeout(&wg, 5*time.Second)
 	s.sendStats(e.reason)
 	return e.reason, e.err
+}
+
+// Bounds of the writes to the client made by the control loop: the
+// disconnect sent on termination waits at most kickWait for a data write
+// in progress and then at most kickTimeout for the client to take it.
+const (
+	kickWait    = time.Second
+	kickTimeout = 2 * time.Second
+	// closeNotifyWait bounds the TLS close_notify at teardown; after it
+	// the TCP socket is closed under it.
+	closeNotifyWait = time.Second
+)
+
+// writeTimeout is how long one CSTP record may wait for the client to
+// drain its TCP window before the session is dropped: the longer of
+// cstp.DefaultWriteTimeout and the DPD interval, so that a client DPD
+// allows is never cut off by the writer first.
+func (s *session) writeTimeout() time.Duration {
+	return max(cstp.DefaultWriteTimeout, time.Duration(s.dpd)*time.Second)
+}
+
+// closeClient ends the TLS connection without ever blocking on a client
+// that stopped reading: the close_notify gets closeNotifyWait, then the
+// TCP socket is closed, which also fails any write still in progress.
+func (s *session) closeClient() {
+	w := s.w
+	done := make(chan struct{})
+	go func() {
+		_ = w.tlsConn.Close()
+		close(done)
+	}()
+	t := time.NewTimer(closeNotifyWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		w.log.Debugf("client did not take the TLS close_notify; closing the socket")
+	}
+	if w.p.Conn != nil {
+		_ = w.p.Conn.Close()
+	}
 }
 
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
@@ -117,8 +172,11 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 // checkTimers applies DPD, idle and session timeouts (worker-vpn.c
-// periodic_check) and returns a reason when the session must end.
-func (s *session) checkTimers(t time.Time, wr *cstp.Writer) int {
+// periodic_check) and returns a reason when the session must end. It
+// never writes to the client itself: the DPD request goes out from its own
+// goroutine (at most one at a time, tracked by dpdBusy), so a client that
+// stopped reading cannot stall the timers.
+func (s *session) checkTimers(t time.Time, wr *cstp.Writer, dpdBusy *atomic.Bool) int {
 	now := t.UnixNano()
 	if s.dpd > 0 {
 		silent := time.Duration(now - s.lastRecv.Load())
@@ -127,8 +185,15 @@ func (s *session) checkTimers(t time.Time, wr *cstp.Writer) int {
 			s.w.log.Infof("have not received TCP DPD for long (%d secs)", int(silent/time.Second))
 			return ReasonDPDTimeout
 		}
-		if silent > 2*d {
-			_ = wr.WritePacket(cstp.TypeDPDReq, nil)
+		if silent > 2*d && dpdBusy.CompareAndSwap(false, true) {
+			go func() {
+				defer dpdBusy.Store(false)
+				// A busy writer means data is flowing to the
+				// client; this tick's request is skipped.
+				if err := wr.TryWritePacket(cstp.TypeDPDReq, nil, 0, 0); err != nil && !errors.Is(err, cstp.ErrBusy) {
+					s.w.log.Debugf("sending DPD request: %v", err)
+				}
+			}()
 		}
 	}
 	s.dtlsCheck(t)
@@ -148,6 +213,9 @@ func (s *session) checkTimers(t time.Time, wr *cstp.Writer) int {
 
 // tunToTLS sends every packet read from the tun as one CSTP DATA packet,
 // i.e. one TLS record. The buffer is reused: no allocation per packet.
+// While a write waits for a slow client the tun is not read, so the
+// kernel's tun queue fills and drops packets as a router would; a write
+// the client does not take within the writer's timeout ends the session.
 func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
 	buf := make([]byte, tunBuf)
 	for {
