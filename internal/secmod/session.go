@@ -3,6 +3,7 @@ package secmod
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"net/netip"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -82,12 +83,8 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 	}
 
 	s.store.mu.Lock()
-	if req.Ipv4 != nil {
-		e.ipv4 = req.GetIpv4()
-	}
-	if req.Ipv6 != nil {
-		e.ipv6 = req.GetIpv6()
-	}
+	s.store.releaseLocked(e) // a new worker takes the session (owner.go)
+	setAddrsLocked(e, req.Ipv4, req.Ipv6)
 	rep := &ipcpb.SecmSessionReply{
 		Reply:          ipcpb.AuthRep_AUTH_OK.Enum(),
 		Config:         groupConfig(ss),
@@ -154,6 +151,7 @@ func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
 	if req.GetServerDisconnected() {
 		e.disconReason = ReasonServerDisconnect
 	}
+	setAddrsLocked(e, req.Ipv4, req.Ipv6)
 	rep.BytesIn = proto.Uint64(e.stats.bytesIn)
 	rep.BytesOut = proto.Uint64(e.stats.bytesOut)
 	rep.Uptime = proto.Uint32(e.stats.uptime)
@@ -193,20 +191,28 @@ func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
 
 // cliStats handles a worker's CMD_SEC_CLI_STATS (handle_sec_auth_stats_cmd):
 // counters only grow; a non-zero discon_reason is kept for the session close.
-func (s *Server) cliStats(req *ipcpb.CliStats) {
+// Only the session's own worker may report (owner.go). The addresses in the
+// report are ignored: accounting uses main's view of them (the remote
+// address main bound into the SEC_AUTH_INIT HMAC, the leases main sends
+// with SECM_SESSION_OPEN / SECM_SESSION_CLOSE), never a worker's claim.
+func (s *Server) cliStats(req *ipcpb.CliStats, from peer) {
 	if len(req.GetSid()) != SIDSize {
 		s.log.Errorf("auth session stats but with illegal sid size (%d)!", len(req.GetSid()))
 		return
 	}
 	e := s.store.find(req.GetSid())
 	if e == nil {
-		s.log.Infof("session stats but with non-existing SID: %s", base64.StdEncoding.EncodeToString(req.GetSid()))
+		s.log.Infof("session stats but with non-existing SID")
 		return
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	if e.status != StatusCompleted {
 		s.log.Errorf("session stats received in unauthenticated client %s (session: %s)!", e.username, e.psid())
+		return
+	}
+	if err := s.store.claimLocked(e, from, false); err != nil {
+		s.log.Errorf("session stats from worker %s refused (session: %s): %v", from, e.psid(), err)
 		return
 	}
 	if req.GetBytesIn() > e.stats.bytesIn {
@@ -218,21 +224,31 @@ func (s *Server) cliStats(req *ipcpb.CliStats) {
 	if req.GetUptime() > e.stats.uptime {
 		e.stats.uptime = req.GetUptime()
 	}
-	if req.GetDisconReason() != 0 {
-		e.disconReason = req.GetDisconReason()
-	}
-	if req.RemoteIp != nil {
-		e.remoteIP = req.GetRemoteIp()
-	}
-	if req.Ipv4 != nil {
-		e.ipv4 = req.GetIpv4()
-	}
-	if req.Ipv6 != nil {
-		e.ipv6 = req.GetIpv6()
+	if r := req.GetDisconReason(); r != 0 && r <= ReasonHealthProbe {
+		e.disconReason = r
 	}
 	if req.GetDisconReason() == 0 {
 		s.acctEventLocked(e, radius.StatusInterim) // the final report is followed by Stop's own Interim
 	}
+}
+
+// setAddrsLocked records the session's leases as main reports them (an
+// absent or unparsable address leaves the previous one); the caller holds
+// store.mu.
+func setAddrsLocked(e *entry, ipv4, ipv6 *string) {
+	if a, err := netip.ParseAddr(derefStr(ipv4)); err == nil && a.Is4() {
+		e.ipv4 = a.String()
+	}
+	if a, err := netip.ParseAddr(derefStr(ipv6)); err == nil && a.Is6() && !a.Is4In6() {
+		e.ipv6 = a.String()
+	}
+}
+
+func derefStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // listCookies answers CMD_SECM_LIST_COOKIES (occtl show cookies).
