@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -126,6 +127,12 @@ type session struct {
 // run is the PAM transaction; it holds one of the module's slots until
 // libpam has returned.
 func (s *session) run() {
+	// The conversation callback runs inside libpam's call and pins this
+	// OS thread while it waits for the client. Keep the goroutine locked
+	// to it, so that the thread ends with the transaction instead of
+	// joining the runtime's idle threads (sec-mod's thread count falls
+	// back once the logins are over).
+	runtime.LockOSThread()
 	defer s.m.lim.release()
 	t, err := startTxn(s.m.service, s.user, s.converse)
 	if err != nil {
