@@ -69,7 +69,7 @@ func pamAbandonedRun(t *testing.T, kind string) {
 	}
 	srv := r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 2})
 	sm := pamSecmodPID(t, srv.PID())
-	start := pamThreads(t, sm)
+	start := pamSettledThreads(t, sm)
 	t.Logf("%s: sec-mod pid %d, %d threads at start", kind, sm, start)
 
 	addr := net.JoinHostPort(r.Link(0).ServerAddr.String(), "443")
@@ -197,6 +197,23 @@ func pamSecmodPID(t *testing.T, mainPID int) int {
 		t.Fatalf("no sec-mod child of main %d", mainPID)
 	}
 	return pid
+}
+
+// pamSettledThreads waits (at most 15 s) until sec-mod's thread count has
+// stayed the same for a second (it may still be starting: a forked child
+// before exec has one thread) and returns it.
+func pamSettledThreads(t *testing.T, pid int) int {
+	t.Helper()
+	n, same := pamThreads(t, pid), 0
+	for i := 0; i < 75 && same < 5; i++ {
+		time.Sleep(200 * time.Millisecond)
+		if m := pamThreads(t, pid); m == n {
+			same++
+		} else {
+			n, same = m, 0
+		}
+	}
+	return n
 }
 
 // pamThreads reads Threads from /proc/PID/status.
