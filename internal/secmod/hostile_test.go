@@ -207,30 +207,59 @@ func completedEntry(t *testing.T, s *Server) *entry {
 }
 
 // TestAccountingAddressesFromMain: the addresses RADIUS accounting reports
-// are main's (auth-init remote address, leases from SESSION_OPEN/CLOSE),
-// never what a worker claims in CMD_SEC_CLI_STATS.
+// are main's (the auth-init remote address, leases from SESSION_OPEN /
+// SESSION_CLOSE); a worker's report only fills a tunnel address main has
+// not given, and only with one from the session's own pool.
 func TestAccountingAddressesFromMain(t *testing.T) {
-	s := newTestServer(t, "")
-	e := completedEntry(t, s)
 	me := peerOf(int32(os.Getpid()))
-	s.sessionOpen(&ipcpb.SecmSessionOpen{Sid: e.sid[:], Ipv4: proto.String("192.168.99.5")})
-	s.cliStats(&ipcpb.CliStats{Sid: e.sid[:], BytesIn: proto.Uint64(1), RemoteIp: proto.String("203.0.113.9"),
-		Ipv4: proto.String("10.66.66.66"), Ipv6: proto.String("2001:db8::66")}, me)
-	s.store.mu.Lock()
-	info := acctInfoLocked(e)
-	s.store.mu.Unlock()
-	if info.RemoteIP != "192.0.2.10" || info.IPv4 != "192.168.99.5" || info.IPv6 != "" {
-		t.Errorf("after a worker report: remote %q ipv4 %q ipv6 %q; want main's 192.0.2.10, 192.168.99.5, none", info.RemoteIP, info.IPv4, info.IPv6)
+	str := proto.String
+	tests := []struct {
+		name       string
+		user       string  // alice has explicit-ipv4 192.168.99.77; bob uses the vhost pool
+		mainIPv4   *string // with SESSION_OPEN
+		reports    [][2]string
+		want4      string
+		wantRemote string
+	}{
+		{"outside the pool", "bob", nil, [][2]string{{"10.66.66.66", "2001:db8::66"}}, "", "192.0.2.10"},
+		{"inside the pool", "bob", nil, [][2]string{{"192.168.99.5", ""}}, "192.168.99.5", "192.0.2.10"},
+		{"first report stays", "bob", nil, [][2]string{{"192.168.99.5", ""}, {"192.168.99.6", ""}}, "192.168.99.5", "192.0.2.10"},
+		{"not the user's explicit address", "alice", nil, [][2]string{{"192.168.99.5", ""}}, "", "192.0.2.10"},
+		{"the user's explicit address", "alice", nil, [][2]string{{"192.168.99.77", ""}}, "192.168.99.77", "192.0.2.10"},
+		{"main's lease wins", "bob", str("192.168.99.9"), [][2]string{{"192.168.99.5", ""}}, "192.168.99.9", "192.0.2.10"},
+		{"garbage", "bob", nil, [][2]string{{"192.168.99.5\nX-Evil: 1", "::1%eth0"}}, "", "192.0.2.10"},
 	}
-	if info.BytesIn != 1 {
-		t.Errorf("the owner's counters were not taken: %d", info.BytesIn)
-	}
-	s.sessionClose(&ipcpb.SecmSessionClose{Sid: e.sid[:], Ipv4: proto.String("192.168.99.5"), Ipv6: proto.String("fd00::5"), ServerDisconnected: proto.Bool(false)})
-	s.store.mu.Lock()
-	info = acctInfoLocked(e)
-	s.store.mu.Unlock()
-	if info.IPv6 != "fd00::5" {
-		t.Errorf("main's IPv6 lease at close not kept: %q", info.IPv6)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, "")
+			e := completedEntry(t, s)
+			s.store.mu.Lock()
+			e.username = tt.user
+			s.store.mu.Unlock()
+			if o := s.sessionOpen(&ipcpb.SecmSessionOpen{Sid: e.sid[:], Ipv4: tt.mainIPv4}); o.GetReply() != ipcpb.AuthRep_AUTH_OK {
+				t.Fatalf("open: %v", o)
+			}
+			for _, r := range tt.reports {
+				s.cliStats(&ipcpb.CliStats{Sid: e.sid[:], BytesIn: proto.Uint64(1), RemoteIp: str("203.0.113.9"),
+					Ipv4: str(r[0]), Ipv6: str(r[1])}, me)
+			}
+			s.store.mu.Lock()
+			info := acctInfoLocked(e)
+			s.store.mu.Unlock()
+			if info.RemoteIP != tt.wantRemote || info.IPv4 != tt.want4 || info.IPv6 != "" {
+				t.Errorf("remote %q ipv4 %q ipv6 %q; want %q %q none", info.RemoteIP, info.IPv4, info.IPv6, tt.wantRemote, tt.want4)
+			}
+			if info.BytesIn != 1 {
+				t.Errorf("the owner's counters were not taken: %d", info.BytesIn)
+			}
+			s.sessionClose(&ipcpb.SecmSessionClose{Sid: e.sid[:], Ipv4: str("192.168.99.9"), Ipv6: str("fd00::5")})
+			s.store.mu.Lock()
+			info = acctInfoLocked(e)
+			s.store.mu.Unlock()
+			if info.IPv4 != "192.168.99.9" || info.IPv6 != "fd00::5" {
+				t.Errorf("main's leases at close not kept: %q %q", info.IPv4, info.IPv6)
+			}
+		})
 	}
 }
 

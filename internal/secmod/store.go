@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -70,7 +71,9 @@ type entry struct {
 	hostname    string
 	tlsAuthOK   bool
 	authType    uint32
-	ipv4, ipv6  string
+	ipv4, ipv6  string       // tunnel addresses for accounting (session.go)
+	pool4       netip.Prefix // pools main leases them from
+	pool6       netip.Prefix
 	sessionOpen bool
 
 	stats, saved stats
