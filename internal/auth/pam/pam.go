@@ -15,6 +15,14 @@
 // the answer posted by the client is the prompt's reply. The transaction
 // runs in its own goroutine, which blocks in the conversation callback
 // until the next Pass or until the session is closed or times out.
+//
+// Such a goroutine holds an OS thread (the callback runs inside libpam's
+// call), so transactions are bounded (Limits, shared by all PAM modules of
+// sec-mod: max-clients, at most HardMaxConcurrent; a login beyond it fails
+// at once), a conversation waits for the client at most auth-timeout, and
+// the thread ends with its transaction. sec-mod closes the session of a
+// login whose worker exited (ocserv runs PAM in coroutines of its single
+// thread, bounded by the workers main allows).
 //go:build cgo
 
 package pam
