@@ -204,8 +204,20 @@ func (s *Server) authCont(req *ipcpb.SecAuthCont, from peer) *ipcpb.SecAuthReply
 		return failedReply()
 	}
 	s.store.mu.Lock()
-	err := s.store.claimLocked(e, from, true)
+	status, user := e.status, e.username
+	var err error
+	if pending(status) {
+		err = s.store.claimLocked(e, from, true)
+	}
 	s.store.mu.Unlock()
+	if !pending(status) {
+		// A login that is over (e.g. another worker's open session) is
+		// neither taken over nor changed: the request earns ban points.
+		s.log.Errorf("auth cont received for %s (session: %s) but we are on state %d!", user, e.psid(), status)
+		s.noteAuthTime(0, true)
+		s.banPoints(e, s.config().BanPointsWrongPass)
+		return failedReply()
+	}
 	if err != nil {
 		s.log.Errorf("auth cont from worker %s refused (session: %s): %v", from, e.psid(), err)
 		return nil
@@ -213,11 +225,11 @@ func (s *Server) authCont(req *ipcpb.SecAuthCont, from peer) *ipcpb.SecAuthReply
 	e.authMu.Lock()
 	defer e.authMu.Unlock()
 	s.store.mu.Lock()
-	status, user := e.status, e.username
+	status, user = e.status, e.username
 	s.store.mu.Unlock()
-	if status != StatusInit && status != StatusCont {
+	if !pending(status) { // it ended while this request waited
 		s.log.Errorf("auth cont received for %s (session: %s) but we are on state %d!", user, e.psid(), status)
-		return s.authResult(e, auth.Failed)
+		return failedReply()
 	}
 	s.log.Debugf("auth cont for user '%s' (session: %s)", user, e.psid())
 	if req.Password == nil {
@@ -237,6 +249,9 @@ func (s *Server) authCont(req *ipcpb.SecAuthCont, from peer) *ipcpb.SecAuthReply
 	}
 	return s.authResult(e, r)
 }
+
+// pending reports whether a login in status st still takes passwords.
+func pending(st int) bool { return st == StatusInit || st == StatusCont }
 
 // authResult is handle_sec_auth_res: it moves the entry to its next state,
 // reports ban points and builds the reply. The caller holds e.authMu.

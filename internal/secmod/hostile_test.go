@@ -163,13 +163,14 @@ func TestStatsFromAnotherWorker(t *testing.T) {
 	sid := h.login("alice", "", "secret")
 	h.open(sid)
 	h.workerStats(sid, 100, 200, 0) // this process's worker owns the session now
+	// An auth cont for the open session from the other worker neither
+	// takes the session over nor changes it.
+	fromOtherWorker(t, h.sock, ipc.CmdSecAuthCont, &ipcpb.SecAuthCont{Sid: sid, Password: proto.String("secret")})
 	evil := &ipcpb.CliStats{Sid: sid, BytesIn: proto.Uint64(1 << 40), BytesOut: proto.Uint64(1 << 40), Uptime: proto.Uint32(99999),
 		DisconReason: proto.Uint32(ReasonUserDisconnect), RemoteIp: proto.String("203.0.113.66")}
 	if rep := fromOtherWorker(t, h.sock, ipc.CmdSecCliStats, evil); len(rep) != 0 {
 		t.Errorf("answered %d bytes", len(rep))
 	}
-	// An auth cont on a completed session from the other worker: refused
-	// too (it is bound to nothing, so it is the state that refuses).
 	st := h.close(sid, 0, 0, false)
 	if st.GetBytesIn() != 100 || st.GetBytesOut() != 200 || st.GetDisconReason() == ReasonUserDisconnect {
 		t.Errorf("after another worker's report: in %d out %d reason %d; want 100 200 and not user-disconnect", st.GetBytesIn(), st.GetBytesOut(), st.GetDisconReason())

@@ -20,7 +20,7 @@ func (s *Server) sweepLogins() int {
 	s.store.mu.Lock()
 	var stale []*entry
 	for _, e := range s.store.entries {
-		if e.status != StatusInit && e.status != StatusCont {
+		if !pending(e.status) {
 			continue
 		}
 		timedOut := limit > 0 && now.Sub(e.created) > limit
