@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ocserv-go/ocserv/internal/auth"
+	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/logx"
@@ -412,5 +413,24 @@ func TestLoginEndsWhenWorkerExits(t *testing.T) {
 	}
 	if r := h.authCont(rep.GetSid(), "secret"); r.GetReply() != ipcpb.AuthRep_AUTH_FAILED {
 		t.Errorf("auth cont for the ended login: %v", r)
+	}
+}
+
+func TestRSAKeyExchangeVhosts(t *testing.T) {
+	for _, tt := range []struct {
+		prio string
+		want bool
+	}{
+		{"NORMAL:%SERVER_PRECEDENCE:%COMPAT", true},
+		{"NORMAL:%SERVER_PRECEDENCE:-RSA", false},
+		{"NORMAL:-VERS-TLS1.3:-KX-ALL:+RSA", true},
+		{"NORMAL:-VERS-ALL:+VERS-TLS1.3", false},
+		{"NORMAL:-KX-ALL:+ECDHE-RSA", false},
+		{"NOT-A-KEYWORD", false},
+	} {
+		cfg := &config.Config{Vhosts: []*config.Vhost{{Name: "v", TLSPriorities: tt.prio}}}
+		if got := rsaKeyExchangeVhosts(cfg)["v"]; got != tt.want {
+			t.Errorf("%q: RSA key exchange %v, want %v", tt.prio, got, tt.want)
+		}
 	}
 }
