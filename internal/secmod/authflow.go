@@ -27,13 +27,19 @@ func AuthInitHMAC(key []byte, remoteIP, ourIP string, start uint64) []byte {
 	return m.Sum(nil)
 }
 
+// maxFieldSize bounds the free-text fields a worker sends with
+// SEC_AUTH_INIT (user agent, hostname, device type and platform), which
+// are kept for the session's lifetime and shown by occtl; ocserv keeps
+// them in fixed buffers of about this size.
+const maxFieldSize = 256
+
 func failedReply() *ipcpb.SecAuthReply {
 	return &ipcpb.SecAuthReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}
 }
 
 // authInit handles CMD_SEC_AUTH_INIT (handle_sec_auth_init plus the HMAC and
 // age checks of sec-mod.c).
-func (s *Server) authInit(req *ipcpb.SecAuthInit) *ipcpb.SecAuthReply {
+func (s *Server) authInit(req *ipcpb.SecAuthInit, from peer) *ipcpb.SecAuthReply {
 	now := s.now()
 	want := AuthInitHMAC(s.hmacKey, req.GetIp(), req.GetOurIp(), req.GetSessionStartTime())
 	if !hmac.Equal(want, req.GetHmac()) {
@@ -57,9 +63,10 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit) *ipcpb.SecAuthReply {
 	defer e.authMu.Unlock()
 
 	s.store.mu.Lock()
+	s.store.bindLocked(e, from)
 	e.remoteIP = req.GetIp()
 	e.vhost = v.Name
-	e.hostname = req.GetHostname()
+	e.hostname = auth.Truncate(req.GetHostname(), maxFieldSize)
 	e.start = now
 	e.exptime = now.Add(cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
@@ -110,10 +117,10 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit) *ipcpb.SecAuthReply {
 	s.store.mu.Lock()
 	e.username = username
 	e.groupname = group
-	e.userAgent = req.GetUserAgent()
+	e.userAgent = auth.Truncate(req.GetUserAgent(), maxFieldSize)
 	e.ourIP = req.GetOurIp()
-	e.devPlatform = req.GetDevicePlatform()
-	e.devType = req.GetDeviceType()
+	e.devPlatform = auth.Truncate(req.GetDevicePlatform(), maxFieldSize)
+	e.devType = auth.Truncate(req.GetDeviceType(), maxFieldSize)
 	e.status = StatusInit
 	s.store.mu.Unlock()
 	with := ""
@@ -183,8 +190,10 @@ func (s *Server) checkCert(e *entry, userOID, groupOID bool, req *ipcpb.SecAuthI
 	return username, group, true
 }
 
-// authCont handles CMD_SEC_AUTH_CONT.
-func (s *Server) authCont(req *ipcpb.SecAuthCont) *ipcpb.SecAuthReply {
+// authCont handles CMD_SEC_AUTH_CONT. It returns nil, and the connection
+// is closed without an answer, when from may not act on the login
+// (owner.go).
+func (s *Server) authCont(req *ipcpb.SecAuthCont, from peer) *ipcpb.SecAuthReply {
 	if len(req.GetSid()) != SIDSize {
 		s.log.Errorf("auth cont but with illegal sid size (%d)!", len(req.GetSid()))
 		return failedReply()
@@ -194,14 +203,33 @@ func (s *Server) authCont(req *ipcpb.SecAuthCont) *ipcpb.SecAuthReply {
 		s.log.Errorf("auth cont but with non-existing sid!")
 		return failedReply()
 	}
+	s.store.mu.Lock()
+	status, user := e.status, e.username
+	var err error
+	if pending(status) {
+		err = s.store.claimLocked(e, from, true)
+	}
+	s.store.mu.Unlock()
+	if !pending(status) {
+		// A login that is over (e.g. another worker's open session) is
+		// neither taken over nor changed: the request earns ban points.
+		s.log.Errorf("auth cont received for %s (session: %s) but we are on state %d!", user, e.psid(), status)
+		s.noteAuthTime(0, true)
+		s.banPoints(e, s.config().BanPointsWrongPass)
+		return failedReply()
+	}
+	if err != nil {
+		s.log.Errorf("auth cont from worker %s refused (session: %s): %v", from, e.psid(), err)
+		return nil
+	}
 	e.authMu.Lock()
 	defer e.authMu.Unlock()
 	s.store.mu.Lock()
-	status, user := e.status, e.username
+	status, user = e.status, e.username
 	s.store.mu.Unlock()
-	if status != StatusInit && status != StatusCont {
+	if !pending(status) { // it ended while this request waited
 		s.log.Errorf("auth cont received for %s (session: %s) but we are on state %d!", user, e.psid(), status)
-		return s.authResult(e, auth.Failed)
+		return failedReply()
 	}
 	s.log.Debugf("auth cont for user '%s' (session: %s)", user, e.psid())
 	if req.Password == nil {
@@ -221,6 +249,9 @@ func (s *Server) authCont(req *ipcpb.SecAuthCont) *ipcpb.SecAuthReply {
 	}
 	return s.authResult(e, r)
 }
+
+// pending reports whether a login in status st still takes passwords.
+func pending(st int) bool { return st == StatusInit || st == StatusCont }
 
 // authResult is handle_sec_auth_res: it moves the entry to its next state,
 // reports ban points and builds the reply. The caller holds e.authMu.

@@ -25,6 +25,9 @@ import (
 const credChildEnv = "SECMOD_TEST_CRED_CHILD"
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv(sendChildEnv); path != "" {
+		os.Exit(sendChild(path, os.Getenv(sendChildFrameEnv)))
+	}
 	if path := os.Getenv(credChildEnv); path != "" {
 		var rep ipcpb.SecAuthReply
 		err := ipc.Request(path, ipc.CmdSecAuthInit, &ipcpb.SecAuthInit{UserName: proto.String("alice")}, ipc.CmdSecAuthReply, &rep, 10*time.Second)

@@ -36,5 +36,20 @@
 //     counts from the first SEC_AUTH_INIT).
 //   - The TLS session-resumption cache is not kept: RESUME_FETCH_REQ is
 //     always answered RESUME_FAILED and stores are ignored.
-//   - Accounting (RADIUS acct) is not implemented.
+//   - A worker may act only on its own session (owner.go): sec-mod knows
+//     each worker by SO_PEERCRED pid and start time and refuses, by closing
+//     the connection, a CMD_SEC_CLI_STATS for a session another live worker
+//     owns and any request from a worker bound to another live session
+//     (ocserv checks only the peer's uid and the SID).
+//   - Logins in progress end when their worker exits or auth-timeout has
+//     passed since SEC_AUTH_INIT (sweep.go): the module session is closed
+//     (a PAM conversation ends and frees its thread) and the entry
+//     dropped.
+//   - Accounting takes the remote address from the SEC_AUTH_INIT main
+//     signed and the tunnel addresses from main's SESSION_OPEN / CLOSE; a
+//     worker's report only fills one main has not given, from the
+//     session's own pool (ocserv copies the worker's report).
+//   - CMD_SEC_DECRYPT is served only for vhosts whose tls-priorities enable
+//     a TLS RSA key exchange, and only in the TLS implicit-rejection form
+//     (internal/signer).
 package secmod

@@ -58,3 +58,21 @@ func FuzzWorkerRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseStatStart feeds arbitrary /proc/PID/stat text (a worker chooses
+// its own command name, field 2, which may contain ") Z 1 2 ..."): the
+// parser must not panic, and a command name cannot forge the fields after
+// it.
+func FuzzParseStatStart(f *testing.F) {
+	f.Add([]byte("1234 (ocserv-worker) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 19 20"))
+	f.Add([]byte("1 () Z"))
+	f.Add([]byte(")"))
+	f.Fuzz(func(t *testing.T, comm []byte) {
+		parseStatStart(comm)
+		const tail = ") S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 777 19 20"
+		line := append(append([]byte("99 ("), comm...), tail...)
+		if st, err := parseStatStart(line); err != nil || st != 777 {
+			t.Fatalf("comm %q: start %d, %v; want 777", comm, st, err)
+		}
+	})
+}

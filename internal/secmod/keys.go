@@ -2,11 +2,14 @@ package secmod
 
 import (
 	"crypto"
+	"crypto/tls"
 	"fmt"
+	"strings"
 
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/keys"
 	"github.com/ocserv-go/ocserv/internal/signer"
+	"github.com/ocserv-go/ocserv/internal/tlsprio"
 )
 
 // loadKeys loads the private key of every server-key of every vhost with
@@ -42,4 +45,42 @@ func (k keySource) Key(vhost string, idx uint32) (crypto.Signer, bool) {
 	name := cfg.FindVhost(vhost).Name
 	key, ok := ks[signer.KeyID{Vhost: name, Index: idx}]
 	return key, ok
+}
+
+// RSAKeyExchange implements signer.RSAKeyExchanger: sec-mod decrypts for a
+// worker only when the vhost's tls-priorities enable a TLS RSA
+// key-exchange suite (the only use of CMD_SEC_DECRYPT).
+func (k keySource) RSAKeyExchange(vhost string) bool {
+	s := k.s
+	s.mu.Lock()
+	rsaKx, cfg := s.rsaKx, s.cfg
+	s.mu.Unlock()
+	return rsaKx[cfg.FindVhost(vhost).Name]
+}
+
+// rsaKeyExchangeVhosts returns, by vhost name, whether its tls-priorities
+// enable a TLS 1.0-1.2 suite with RSA key exchange (as the worker applies
+// them through tlsprio). A string that does not parse enables nothing.
+func rsaKeyExchangeVhosts(cfg *config.Config) map[string]bool {
+	out := make(map[string]bool, len(cfg.Vhosts))
+	for _, v := range cfg.Vhosts {
+		set, _, err := tlsprio.Parse(v.TLSPriorities)
+		if err != nil || (set.MinVersion != 0 && set.MinVersion > tls.VersionTLS12) {
+			continue
+		}
+		for _, id := range set.CipherSuites {
+			if isRSAKeyExchange(id) {
+				out[v.Name] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// isRSAKeyExchange reports whether the Go cipher suite id uses the RSA key
+// exchange (TLS_RSA_WITH_*).
+func isRSAKeyExchange(id uint16) bool {
+	name := tls.CipherSuiteName(id)
+	return strings.HasPrefix(name, "TLS_RSA_")
 }

@@ -39,12 +39,12 @@ func methodBits(name string) uint32 {
 
 // newModule creates the module of a configured method (plain, pam, radius); other
 // methods are reported and left without a module (their logins fail).
-func newModule(m *config.Method, log *logx.Logger) (auth.Module, error) {
+func newModule(m *config.Method, pamLim *pam.Limits, log *logx.Logger) (auth.Module, error) {
 	switch m.Name {
 	case config.MethodPlain:
 		return plain.New(m.Plain, log.Noticef)
 	case config.MethodPAM:
-		return pam.New(m.PAM, log.Noticef)
+		return pam.New(m.PAM, pamLim, log.Noticef)
 	case config.MethodRadius:
 		r, err := radius.New(m.Radius, log.Noticef)
 		if err != nil {
@@ -57,9 +57,12 @@ func newModule(m *config.Method, log *logx.Logger) (auth.Module, error) {
 
 // buildMethods prepares the auth alternatives of every vhost
 // (sec_auth_init / global_init). Errors are logged; a broken alternative is
-// kept with its bits but marked unusable.
+// kept with its bits but marked unusable. Every PAM module shares one bound
+// on concurrent PAM transactions (pam.LimitsFor: max-clients, at most
+// pam.HardMaxConcurrent, conversations ended at auth-timeout).
 func buildMethods(cfg *config.Config, log *logx.Logger) map[string][]method {
 	out := make(map[string][]method, len(cfg.Vhosts))
+	pamLim := pam.LimitsFor(cfg)
 	for _, v := range cfg.Vhosts {
 		var ms []method
 		for _, a := range v.Auth {
@@ -76,7 +79,7 @@ func buildMethods(cfg *config.Config, log *logx.Logger) map[string][]method {
 				m.name += n
 			}
 			if mod := a.Module(); mod != nil {
-				mm, err := newModule(mod, log)
+				mm, err := newModule(mod, pamLim, log)
 				if err != nil {
 					log.Errorf("vhost %s: %v", v.Name, err)
 					m.typ = 0 // never matches

@@ -110,6 +110,8 @@ func (s *Server) serve(ln *net.UnixListener, async, sync *net.UnixConn, sigs <-c
 	s.log.Infof("sec-mod initialized (socket: %s)", ln.Addr())
 	tick := time.NewTicker(s.opt.maintenance)
 	defer tick.Stop()
+	sweep := time.NewTicker(s.opt.sweep)
+	defer sweep.Stop()
 
 	var err error
 loop:
@@ -125,6 +127,8 @@ loop:
 			break loop
 		case <-tick.C:
 			s.maintenance()
+		case <-sweep.C:
+			s.sweepLogins()
 		}
 	}
 	ln.Close()

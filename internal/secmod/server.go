@@ -29,6 +29,7 @@ type options struct {
 	log         *logx.Logger
 	now         func() time.Time
 	maintenance time.Duration
+	sweep       time.Duration // LoginSweepInterval
 	setName     bool
 }
 
@@ -43,6 +44,7 @@ type Server struct {
 	mu      sync.Mutex
 	cfg     *config.Config
 	keys    signer.Keys
+	rsaKx   map[string]bool               // vhosts with a TLS RSA key exchange (decrypt allowed)
 	methods map[string][]method           // by vhost name; fixed at start-up (auth is a permanent option)
 	acct    map[string]*radius.Accounting // acct = radius[...], by vhost name
 
@@ -66,6 +68,9 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 	if opt.maintenance <= 0 {
 		opt.maintenance = MaintenanceInterval
 	}
+	if opt.sweep <= 0 {
+		opt.sweep = LoginSweepInterval
+	}
 	if len(st.GetHmacKey()) == 0 {
 		return nil, fmt.Errorf("sec-mod: start-up message without an HMAC key")
 	}
@@ -86,6 +91,7 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 		cfgPath: st.GetConfigFile(),
 		cfg:     cfg,
 		keys:    ks,
+		rsaKx:   rsaKeyExchangeVhosts(cfg),
 		store:   newStore(byte(st.GetInstance())),
 	}
 	if st.GetDebugLevel() == 0 && cfg.LogLevelSet {
@@ -117,6 +123,7 @@ func (s *Server) reload() {
 	ks, err := loadKeys(cfg)
 	s.mu.Lock()
 	s.cfg = cfg
+	s.rsaKx = rsaKeyExchangeVhosts(cfg)
 	if err == nil {
 		s.keys = ks
 	}

@@ -3,6 +3,7 @@ package secmod
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"net/netip"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -81,16 +82,15 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 		seed = lease.RandomSeed()
 	}
 
+	gc := groupConfig(ss)
 	s.store.mu.Lock()
-	if req.Ipv4 != nil {
-		e.ipv4 = req.GetIpv4()
-	}
-	if req.Ipv6 != nil {
-		e.ipv6 = req.GetIpv6()
-	}
+	s.store.releaseLocked(e) // a new worker takes the session (owner.go)
+	e.ipv4, e.ipv6 = "", ""  // this connection's leases: from main, or checked worker reports
+	e.pool4, e.pool6 = sessionPools(v, gc)
+	setAddrsLocked(e, req.Ipv4, req.Ipv6)
 	rep := &ipcpb.SecmSessionReply{
 		Reply:          ipcpb.AuthRep_AUTH_OK.Enum(),
-		Config:         groupConfig(ss),
+		Config:         gc,
 		Username:       proto.String(e.username),
 		Groupname:      proto.String(e.groupname),
 		Ip:             proto.String(e.remoteIP),
@@ -154,6 +154,7 @@ func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
 	if req.GetServerDisconnected() {
 		e.disconReason = ReasonServerDisconnect
 	}
+	setAddrsLocked(e, req.Ipv4, req.Ipv6)
 	rep.BytesIn = proto.Uint64(e.stats.bytesIn)
 	rep.BytesOut = proto.Uint64(e.stats.bytesOut)
 	rep.Uptime = proto.Uint32(e.stats.uptime)
@@ -193,20 +194,27 @@ func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
 
 // cliStats handles a worker's CMD_SEC_CLI_STATS (handle_sec_auth_stats_cmd):
 // counters only grow; a non-zero discon_reason is kept for the session close.
-func (s *Server) cliStats(req *ipcpb.CliStats) {
+// Only the session's own worker may report (owner.go). Accounting takes the
+// addresses from main (see workerAddrsLocked), not from the report: the
+// remote address is always the one main bound into the SEC_AUTH_INIT HMAC.
+func (s *Server) cliStats(req *ipcpb.CliStats, from peer) {
 	if len(req.GetSid()) != SIDSize {
 		s.log.Errorf("auth session stats but with illegal sid size (%d)!", len(req.GetSid()))
 		return
 	}
 	e := s.store.find(req.GetSid())
 	if e == nil {
-		s.log.Infof("session stats but with non-existing SID: %s", base64.StdEncoding.EncodeToString(req.GetSid()))
+		s.log.Infof("session stats but with non-existing SID")
 		return
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	if e.status != StatusCompleted {
 		s.log.Errorf("session stats received in unauthenticated client %s (session: %s)!", e.username, e.psid())
+		return
+	}
+	if err := s.store.claimLocked(e, from, false); err != nil {
+		s.log.Errorf("session stats from worker %s refused (session: %s): %v", from, e.psid(), err)
 		return
 	}
 	if req.GetBytesIn() > e.stats.bytesIn {
@@ -218,21 +226,86 @@ func (s *Server) cliStats(req *ipcpb.CliStats) {
 	if req.GetUptime() > e.stats.uptime {
 		e.stats.uptime = req.GetUptime()
 	}
-	if req.GetDisconReason() != 0 {
-		e.disconReason = req.GetDisconReason()
+	if r := req.GetDisconReason(); r != 0 && r <= ReasonHealthProbe {
+		e.disconReason = r
 	}
-	if req.RemoteIp != nil {
-		e.remoteIP = req.GetRemoteIp()
-	}
-	if req.Ipv4 != nil {
-		e.ipv4 = req.GetIpv4()
-	}
-	if req.Ipv6 != nil {
-		e.ipv6 = req.GetIpv6()
-	}
+	workerAddrsLocked(e, req.GetIpv4(), req.GetIpv6())
 	if req.GetDisconReason() == 0 {
 		s.acctEventLocked(e, radius.StatusInterim) // the final report is followed by Stop's own Interim
 	}
+}
+
+// setAddrsLocked records the session's leases as main reports them (an
+// absent or unparsable address leaves the previous one); the caller holds
+// store.mu.
+func setAddrsLocked(e *entry, ipv4, ipv6 *string) {
+	if a, err := netip.ParseAddr(derefStr(ipv4)); err == nil && a.Is4() {
+		e.ipv4 = a.String()
+	}
+	if a, err := netip.ParseAddr(derefStr(ipv6)); err == nil && a.Is6() && !a.Is4In6() {
+		e.ipv6 = a.String()
+	}
+}
+
+// workerAddrsLocked takes a worker's report of its tunnel addresses only
+// where main has not given them (main sends the leases with
+// SECM_SESSION_CLOSE, and with SECM_SESSION_OPEN when the session already
+// holds them; ocserv's main sends none before its leases exist, and
+// RADIUS Interim-Updates carry Framed-IP-Address), and only an address
+// inside the pool main leases this session from (the vhost's or the
+// per-user/group ipv4-network / ipv6-network, as main's leaseRequest
+// picks it): a worker cannot make accounting show an address outside the
+// session's pool, nor change one main reported. The caller holds
+// store.mu.
+func workerAddrsLocked(e *entry, ipv4, ipv6 string) {
+	if e.ipv4 == "" && e.pool4.IsValid() {
+		if a, err := netip.ParseAddr(ipv4); err == nil && a.Is4() && e.pool4.Contains(a) {
+			e.ipv4 = a.String()
+		}
+	}
+	if e.ipv6 == "" && e.pool6.IsValid() {
+		if a, err := netip.ParseAddr(ipv6); err == nil && a.Is6() && !a.Is4In6() && e.pool6.Contains(a) {
+			e.ipv6 = a.String()
+		}
+	}
+}
+
+// sessionPools are the address pools main leases a session's addresses
+// from: the session config's ipv4-network / ipv6-network when set, else the
+// vhost's (main's leaseRequest rule). An explicit address is its own
+// single-address pool. Unparsable pools are invalid (no worker report is
+// taken).
+func sessionPools(v *config.Vhost, gc *ipcpb.GroupConfig) (p4, p6 netip.Prefix) {
+	if a, err := netip.ParseAddr(gc.GetExplicitIpv4()); err == nil && a.Is4() {
+		p4 = netip.PrefixFrom(a, 32)
+	} else {
+		net4, mask4 := v.IPv4Network, v.IPv4Netmask
+		if gc.GetIpv4Net() != "" {
+			net4, mask4 = gc.GetIpv4Net(), gc.GetIpv4Netmask()
+		}
+		if net4 != "" {
+			p4, _ = lease.ParseIPv4Pool(net4, mask4)
+		}
+	}
+	if a, err := netip.ParseAddr(gc.GetExplicitIpv6()); err == nil && a.Is6() {
+		p6 = netip.PrefixFrom(a, 128)
+	} else {
+		net6, pfx6 := v.IPv6Network, v.IPv6Prefix
+		if gc.GetIpv6Net() != "" {
+			net6, pfx6 = gc.GetIpv6Net(), int(gc.GetIpv6Prefix())
+		}
+		if net6 != "" {
+			p6, _ = lease.ParseIPv6Pool(net6, pfx6)
+		}
+	}
+	return p4, p6
+}
+
+func derefStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // listCookies answers CMD_SECM_LIST_COOKIES (occtl show cookies).

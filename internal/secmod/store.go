@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -70,11 +71,15 @@ type entry struct {
 	hostname    string
 	tlsAuthOK   bool
 	authType    uint32
-	ipv4, ipv6  string
+	ipv4, ipv6  string       // tunnel addresses for accounting (session.go)
+	pool4       netip.Prefix // pools main leases them from
+	pool6       netip.Prefix
 	sessionOpen bool
 
 	stats, saved stats
 	disconReason uint32
+
+	owner peer // the worker acting on this entry (owner.go)
 
 	authMu sync.Mutex
 	module auth.Module
@@ -101,12 +106,13 @@ func SafeID(sid []byte) string {
 type store struct {
 	mu       sync.Mutex
 	entries  map[[SIDSize]byte]*entry
+	byPeer   map[peer][SIDSize]byte // worker -> the entry it owns (owner.go)
 	instance byte
 	onDel    func(*entry) // called with mu held before an entry is removed (RADIUS Stop)
 }
 
 func newStore(instance byte) *store {
-	return &store{entries: make(map[[SIDSize]byte]*entry), instance: instance}
+	return &store{entries: make(map[[SIDSize]byte]*entry), byPeer: make(map[peer][SIDSize]byte), instance: instance}
 }
 
 // add creates an entry with a fresh unique SID (byte 0 = instance).
@@ -146,6 +152,7 @@ func (s *store) delLocked(e *entry) {
 		s.onDel(e)
 	}
 	delete(s.entries, e.sid)
+	s.releaseLocked(e)
 	if e.sess != nil {
 		e.sess.Close()
 	}

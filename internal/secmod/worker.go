@@ -59,6 +59,7 @@ func (s *Server) serveWorkerConn(c *net.UnixConn) {
 	}
 	f.Close() // workers never pass descriptors to sec-mod
 	s.log.Debugf("cmd [size=%d] %s", len(f.Body), f.Cmd)
+	from := peerOf(cred.PID)
 
 	if f.Cmd.IsKeyOp() {
 		if err := signer.ServeFrame(c, keySource{s}, f.Cmd, f.Body, workerReadTimeout); err != nil {
@@ -73,21 +74,23 @@ func (s *Server) serveWorkerConn(c *net.UnixConn) {
 			s.log.Errorf("error unpacking auth init: %v", err)
 			return
 		}
-		s.reply(c, ipc.CmdSecAuthReply, s.authInit(&req))
+		s.reply(c, ipc.CmdSecAuthReply, s.authInit(&req, from))
 	case ipc.CmdSecAuthCont:
 		var req ipcpb.SecAuthCont
 		if err := f.Unmarshal(&req); err != nil {
 			s.log.Errorf("error unpacking auth cont: %v", err)
 			return
 		}
-		s.reply(c, ipc.CmdSecAuthReply, s.authCont(&req))
+		if rep := s.authCont(&req, from); rep != nil {
+			s.reply(c, ipc.CmdSecAuthReply, rep)
+		}
 	case ipc.CmdSecCliStats:
 		var req ipcpb.CliStats
 		if err := f.Unmarshal(&req); err != nil {
 			s.log.Errorf("error unpacking cli stats: %v", err)
 			return
 		}
-		s.cliStats(&req)
+		s.cliStats(&req, from)
 		// No reply: closing the connection tells the worker we are done.
 	case ipc.ResumeFetchReq:
 		s.reply(c, ipc.ResumeFetchRep, &ipcpb.SessionResumeReply{

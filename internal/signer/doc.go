@@ -12,7 +12,11 @@
 //     in tls.Certificate.PrivateKey.
 //   - Handle (and ServeConn) runs in sec-mod. Given the loaded keys it
 //     validates a request (key index, vhost, hash, padding, input length)
-//     and performs it with the real crypto.Signer.
+//     and performs it with the real crypto.Signer. A worker is not
+//     trusted: decryption is served only when the KeySource says the
+//     vhost has a TLS RSA key exchange enabled (RSAKeyExchanger), and only
+//     in the TLS implicit-rejection form (PremasterLen bytes back whatever
+//     the padding), so sec-mod is no Bleichenbacher padding oracle.
 //
 // The package touches only the sec-mod socket (worker side) or the
 // connection and keys it is handed (sec-mod side). It never reads key

@@ -15,7 +15,8 @@ import (
 // known keys may succeed.
 func FuzzHandle(f *testing.F) {
 	testKeys(nil)
-	keys := Keys{{"", 0}: rsaKey, {"", 1}: ecKey, {"", 2}: edKey}
+	plain := Keys{{"", 0}: rsaKey, {"", 1}: ecKey, {"", 2}: edKey}
+	keys := WithRSAKeyExchange(plain, func(v string) bool { return v == "" })
 	seed := func(c ipc.Cmd, op *ipcpb.SecOp) {
 		b, _ := proto.Marshal(op)
 		f.Add(byte(c), b)
@@ -24,6 +25,7 @@ func FuzzHandle(f *testing.F) {
 	seed(ipc.CmdSecSignData, &ipcpb.SecOp{KeyIdx: proto.Uint32(2), Data: []byte("m")})
 	seed(ipc.CmdSecSign, &ipcpb.SecOp{KeyIdx: proto.Uint32(0), Data: make([]byte, 36)})
 	f.Add(byte(ipc.CmdSecDecrypt), []byte{8, 0, 0x12, 0x01, 0x00})
+	seed(ipc.CmdSecDecrypt, &ipcpb.SecOp{KeyIdx: proto.Uint32(0), Data: make([]byte, 256), SessionKeyLen: proto.Uint32(PremasterLen)})
 	f.Fuzz(func(t *testing.T, cmd byte, body []byte) {
 		var req ipcpb.SecOp
 		if err := proto.Unmarshal(body, &req); err != nil {
@@ -36,7 +38,10 @@ func FuzzHandle(f *testing.F) {
 		if !ipc.Cmd(cmd).IsKeyOp() {
 			t.Fatalf("%s accepted", ipc.Cmd(cmd))
 		}
-		if _, ok := keys.Key(req.GetVhost(), req.GetKeyIdx()); !ok {
+		if ipc.Cmd(cmd) == ipc.CmdSecDecrypt && (req.GetVhost() != "" || req.GetSessionKeyLen() != PremasterLen || len(rep.GetData()) != PremasterLen) {
+			t.Fatalf("decrypt for vhost %q with session_key_len %d answered %d bytes", req.GetVhost(), req.GetSessionKeyLen(), len(rep.GetData()))
+		}
+		if _, ok := plain.Key(req.GetVhost(), req.GetKeyIdx()); !ok {
 			t.Fatalf("unknown key %q/%d accepted", req.GetVhost(), req.GetKeyIdx())
 		}
 		if len(rep.GetData()) == 0 {

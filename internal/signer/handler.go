@@ -9,6 +9,7 @@ import (
 	_ "crypto/sha1" // hashes a SIGN_DATA request may name
 	_ "crypto/sha256"
 	_ "crypto/sha512"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -20,8 +21,12 @@ import (
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 )
 
-// maxSessionKeyLen bounds SecOp.session_key_len (TLS uses 48).
-const maxSessionKeyLen = 64
+// PremasterLen is the only session_key_len sec-mod decrypts with: the size
+// of a TLS RSA key-exchange pre-master secret. Decryption is always done in
+// the implicit-rejection form (a padding error gives random bytes of this
+// length, on the same path as a good ciphertext), so that the reply tells a
+// worker nothing about the padding (no Bleichenbacher oracle).
+const PremasterLen = 48
 
 // maxSaltLen bounds an explicit RSA-PSS salt length.
 const maxSaltLen = 1024
@@ -31,6 +36,27 @@ const maxSaltLen = 1024
 type KeySource interface {
 	Key(vhost string, idx uint32) (crypto.Signer, bool)
 }
+
+// RSAKeyExchanger is implemented by a KeySource that allows CMD_SEC_DECRYPT:
+// RSAKeyExchange reports whether the vhost (named as in the request) has a
+// TLS RSA key-exchange suite enabled. A KeySource without it never
+// decrypts (fail closed).
+type RSAKeyExchanger interface {
+	RSAKeyExchange(vhost string) bool
+}
+
+// WithRSAKeyExchange returns src with decryption allowed for the vhosts
+// allow accepts (the caller's reading of tls-priorities).
+func WithRSAKeyExchange(src KeySource, allow func(vhost string) bool) KeySource {
+	return rsaKx{src, allow}
+}
+
+type rsaKx struct {
+	KeySource
+	allow func(string) bool
+}
+
+func (k rsaKx) RSAKeyExchange(vhost string) bool { return k.allow != nil && k.allow(vhost) }
 
 // KeyID names one server key.
 type KeyID struct {
@@ -67,7 +93,10 @@ func reject(format string, a ...any) error {
 //     1.0/1.1); hash 0 is taken as MD5+SHA-1.
 //   - CMD_SEC_SIGN_DATA: Ed25519 over the whole message (hash 0); for RSA
 //     and ECDSA keys the message is first hashed with the named hash.
-//   - CMD_SEC_DECRYPT: RSA PKCS#1 v1.5 of exactly the modulus size.
+//   - CMD_SEC_DECRYPT: RSA PKCS#1 v1.5 of exactly the modulus size, only
+//     when src is an RSAKeyExchanger allowing the vhost and only with
+//     session_key_len = PremasterLen; the reply is always PremasterLen
+//     bytes (random ones for a bad padding).
 func Handle(src KeySource, cmd ipc.Cmd, req *ipcpb.SecOp) (*ipcpb.SecOp, error) {
 	if !cmd.IsKeyOp() {
 		return nil, reject("%s is not a key operation", cmd)
@@ -81,6 +110,9 @@ func Handle(src KeySource, cmd ipc.Cmd, req *ipcpb.SecOp) (*ipcpb.SecOp, error) 
 	var err error
 	switch cmd {
 	case ipc.CmdSecDecrypt:
+		if kx, ok := src.(RSAKeyExchanger); !ok || !kx.RSAKeyExchange(req.GetVhost()) {
+			return nil, reject("no RSA key exchange is enabled for vhost %q", req.GetVhost())
+		}
 		out, err = decrypt(key, req)
 	case ipc.CmdSecSign:
 		h := crypto.Hash(req.GetHash())
@@ -162,6 +194,9 @@ func signDigest(key crypto.Signer, h crypto.Hash, digest []byte, req *ipcpb.SecO
 	return sig, nil
 }
 
+// decrypt is the TLS RSA key exchange's decryption in the implicit-rejection
+// form only: the answer is PremasterLen bytes whatever the padding, and a
+// strict (error-on-bad-padding) decryption is never offered.
 func decrypt(key crypto.Signer, req *ipcpb.SecOp) ([]byte, error) {
 	pub, ok := key.Public().(*rsa.PublicKey)
 	dec, canDecrypt := key.(crypto.Decrypter)
@@ -171,13 +206,23 @@ func decrypt(key crypto.Signer, req *ipcpb.SecOp) ([]byte, error) {
 	if len(req.GetData()) != pub.Size() {
 		return nil, reject("ciphertext is %d bytes, key needs %d", len(req.GetData()), pub.Size())
 	}
-	if req.GetSessionKeyLen() > maxSessionKeyLen {
-		return nil, reject("session key length %d", req.GetSessionKeyLen())
+	if req.SessionKeyLen == nil || req.GetSessionKeyLen() != PremasterLen {
+		return nil, reject("session key length %d (only %d, with implicit rejection)", req.GetSessionKeyLen(), PremasterLen)
 	}
-	out, err := dec.Decrypt(rand.Reader, req.GetData(), &rsa.PKCS1v15DecryptOptions{SessionKeyLen: int(req.GetSessionKeyLen())})
-	if err != nil {
-		return nil, fmt.Errorf("signer: decrypting: %w", err)
+	out := make([]byte, PremasterLen)
+	if _, err := rand.Read(out); err != nil {
+		return nil, fmt.Errorf("signer: random pre-master: %w", err)
 	}
+	pt, err := dec.Decrypt(rand.Reader, req.GetData(), &rsa.PKCS1v15DecryptOptions{SessionKeyLen: PremasterLen})
+	// Whatever the outcome, the worker gets PremasterLen bytes: the
+	// plaintext when it decrypted to that size, else the random ones.
+	good := 0
+	if err == nil && len(pt) == PremasterLen {
+		good = 1
+	} else {
+		pt = make([]byte, PremasterLen)
+	}
+	subtle.ConstantTimeCopy(good, out, pt)
 	return out, nil
 }
 

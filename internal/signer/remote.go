@@ -167,23 +167,20 @@ func (r *Remote) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	return sig, nil
 }
 
-// Decrypt asks sec-mod to decrypt an RSA PKCS#1 v1.5 ciphertext (TLS RSA
-// key exchange). opts may be nil or *rsa.PKCS1v15DecryptOptions; with a
-// SessionKeyLen, a padding error yields random bytes of that length
-// instead of an error, as rsa.PrivateKey.Decrypt does. OAEP is not
-// supported. rand is not used.
+// Decrypt asks sec-mod to decrypt an RSA PKCS#1 v1.5 ciphertext for the
+// TLS RSA key exchange. opts must be *rsa.PKCS1v15DecryptOptions with
+// SessionKeyLen = PremasterLen, as crypto/tls passes: sec-mod decrypts only
+// in that implicit-rejection form (a padding error yields random bytes, not
+// an error). Anything else (nil opts, other lengths, OAEP) is refused here.
+// rand is not used.
 func (r *RemoteRSA) Decrypt(_ io.Reader, msg []byte, opts crypto.DecrypterOpts) ([]byte, error) {
 	pub := r.pub.(*rsa.PublicKey)
-	var keyLen int
-	switch o := opts.(type) {
-	case nil:
-	case *rsa.PKCS1v15DecryptOptions:
-		keyLen = o.SessionKeyLen
-	default:
+	o, ok := opts.(*rsa.PKCS1v15DecryptOptions)
+	if !ok || o == nil {
 		return nil, fmt.Errorf("signer: decryption options %T are not supported", opts)
 	}
-	if keyLen < 0 || keyLen > maxSessionKeyLen {
-		return nil, fmt.Errorf("signer: session key length %d out of range", keyLen)
+	if o.SessionKeyLen != PremasterLen {
+		return nil, fmt.Errorf("signer: session key length %d (only %d is supported)", o.SessionKeyLen, PremasterLen)
 	}
 	if len(msg) != pub.Size() {
 		return nil, fmt.Errorf("signer: ciphertext is %d bytes, key needs %d", len(msg), pub.Size())
@@ -192,9 +189,16 @@ func (r *RemoteRSA) Decrypt(_ io.Reader, msg []byte, opts crypto.DecrypterOpts) 
 		KeyIdx:        proto.Uint32(r.keyIdx),
 		Vhost:         proto.String(r.vhost),
 		Data:          msg,
-		SessionKeyLen: proto.Uint32(uint32(keyLen)),
+		SessionKeyLen: proto.Uint32(PremasterLen),
 	}
-	return r.call(ipc.CmdSecDecrypt, op)
+	pt, err := r.call(ipc.CmdSecDecrypt, op)
+	if err != nil {
+		return nil, err
+	}
+	if len(pt) != PremasterLen {
+		return nil, fmt.Errorf("signer: sec-mod returned a %d-byte pre-master secret, want %d", len(pt), PremasterLen)
+	}
+	return pt, nil
 }
 
 func (r *Remote) call(cmd ipc.Cmd, op *ipcpb.SecOp) ([]byte, error) {

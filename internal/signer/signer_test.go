@@ -1,6 +1,7 @@
 package signer
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -205,7 +206,7 @@ func TestTLSHandshake(t *testing.T) {
 		{"default", 1}: ecKey,
 		{"default", 2}: edKey,
 	}
-	sm := startSecmod(t, keys)
+	sm := startSecmod(t, WithRSAKeyExchange(keys, func(string) bool { return true }))
 	tests := []struct {
 		name      string
 		idx       int
@@ -265,7 +266,8 @@ func TestTLSHandshake(t *testing.T) {
 // peers prefer PSS, so the handshakes above do not cover them all).
 func TestSignVerify(t *testing.T) {
 	testKeys(t)
-	sm := startSecmod(t, Keys{{"v", 0}: rsaKey, {"v", 1}: ecKey, {"v", 2}: edKey})
+	sm := startSecmod(t, WithRSAKeyExchange(Keys{{"v", 0}: rsaKey, {"v", 1}: ecKey, {"v", 2}: edKey},
+		func(v string) bool { return v == "v" }))
 	rsAny, _ := New(Config{SocketPath: sm.path, Vhost: "v", KeyIndex: 0, Public: rsaKey.Public()})
 	rs := rsAny.(*RemoteRSA)
 	es, _ := New(Config{SocketPath: sm.path, Vhost: "v", KeyIndex: 1, Public: ecKey.Public()})
@@ -312,22 +314,20 @@ func TestSignVerify(t *testing.T) {
 	if err != nil || !ed25519.Verify(edKey.Public().(ed25519.PublicKey), msg, sig) {
 		t.Errorf("Ed25519 with Options: verify failed (%v)", err)
 	}
-	// Decrypt, both with and without the session-key option.
-	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, []byte("premaster"))
-	pt, err := rs.Decrypt(rand.Reader, ct, nil)
-	if err != nil || string(pt) != "premaster" {
-		t.Errorf("Decrypt: %q %v", pt, err)
+	// Decrypt: only the TLS form (48-byte pre-master, implicit rejection).
+	pm := make([]byte, PremasterLen)
+	rand.Read(pm)
+	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, pm)
+	pt, err := rs.Decrypt(rand.Reader, ct, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: PremasterLen})
+	if err != nil || !bytes.Equal(pt, pm) {
+		t.Errorf("Decrypt: %x %v", pt, err)
 	}
-	pt, err = rs.Decrypt(rand.Reader, ct, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: 9})
-	if err != nil || string(pt) != "premaster" {
-		t.Errorf("Decrypt with SessionKeyLen: %q %v", pt, err)
-	}
-	// A bad ciphertext with SessionKeyLen gives random bytes, not an error.
+	// A bad ciphertext gives random bytes, not an error.
 	bad := make([]byte, rsaKey.PublicKey.Size())
 	bad[len(bad)-1] = 1
-	pt, err = rs.Decrypt(rand.Reader, bad, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: 48})
-	if err != nil || len(pt) != 48 {
-		t.Errorf("Decrypt of bad ciphertext with SessionKeyLen: %d bytes, %v", len(pt), err)
+	pt, err = rs.Decrypt(rand.Reader, bad, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: PremasterLen})
+	if err != nil || len(pt) != PremasterLen {
+		t.Errorf("Decrypt of bad ciphertext: %d bytes, %v", len(pt), err)
 	}
 }
 
@@ -359,7 +359,19 @@ func TestRemoteRefusesLocally(t *testing.T) {
 			_, err := rs.Decrypt(nil, make([]byte, 256), &rsa.OAEPOptions{Hash: crypto.SHA256})
 			return err
 		}},
-		{"decrypt short", func() error { _, err := rs.Decrypt(nil, d32, nil); return err }},
+		{"decrypt short", func() error {
+			_, err := rs.Decrypt(nil, d32, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: PremasterLen})
+			return err
+		}},
+		{"decrypt nil options (strict)", func() error { _, err := rs.Decrypt(nil, make([]byte, 256), nil); return err }},
+		{"decrypt session key 0 (strict)", func() error {
+			_, err := rs.Decrypt(nil, make([]byte, 256), &rsa.PKCS1v15DecryptOptions{})
+			return err
+		}},
+		{"decrypt session key 47", func() error {
+			_, err := rs.Decrypt(nil, make([]byte, 256), &rsa.PKCS1v15DecryptOptions{SessionKeyLen: 47})
+			return err
+		}},
 		{"no sec-mod", func() error { _, err := rs.Sign(nil, d32, crypto.SHA256); return err }},
 	}
 	for _, tt := range tests {
@@ -456,8 +468,15 @@ func TestSecmodSilentTimesOut(t *testing.T) {
 
 func TestHandleRejects(t *testing.T) {
 	testKeys(t)
-	keys := Keys{{"", 0}: rsaKey, {"", 1}: ecKey, {"", 2}: edKey}
+	plain := Keys{{"", 0}: rsaKey, {"", 1}: ecKey, {"", 2}: edKey}
+	keys := WithRSAKeyExchange(plain, func(v string) bool { return v == "" })
 	d := func(n int) []byte { return make([]byte, n) }
+	pm := make([]byte, PremasterLen)
+	rand.Read(pm)
+	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, pm)
+	dec := func(keyLen *uint32, data []byte) *ipcpb.SecOp {
+		return &ipcpb.SecOp{KeyIdx: proto.Uint32(0), Data: data, SessionKeyLen: keyLen}
+	}
 	op := func(idx uint32, hash crypto.Hash, pad ipcpb.SignPadding, data []byte) *ipcpb.SecOp {
 		return &ipcpb.SecOp{KeyIdx: proto.Uint32(idx), Hash: proto.Uint32(uint32(hash)), Padding: pad.Enum(), Data: data}
 	}
@@ -498,10 +517,22 @@ func TestHandleRejects(t *testing.T) {
 		{"decrypt with ecdsa", ipc.CmdSecDecrypt, op(1, 0, def, d(32)), false},
 		{"decrypt short", ipc.CmdSecDecrypt, op(0, 0, def, d(255)), false},
 		{"decrypt session key too long", ipc.CmdSecDecrypt, &ipcpb.SecOp{KeyIdx: proto.Uint32(0), Data: d(256), SessionKeyLen: proto.Uint32(65)}, false},
+		{"decrypt tls form", ipc.CmdSecDecrypt, dec(proto.Uint32(PremasterLen), ct), true},
+		{"decrypt without session key (strict)", ipc.CmdSecDecrypt, dec(nil, ct), false},
+		{"decrypt session key 0 (strict)", ipc.CmdSecDecrypt, dec(proto.Uint32(0), ct), false},
+		{"decrypt session key 47", ipc.CmdSecDecrypt, dec(proto.Uint32(47), ct), false},
+		{"decrypt session key 49", ipc.CmdSecDecrypt, dec(proto.Uint32(49), ct), false},
+		{"decrypt other vhost", ipc.CmdSecDecrypt, &ipcpb.SecOp{Vhost: proto.String("x"), Data: ct, SessionKeyLen: proto.Uint32(PremasterLen)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := Handle(keys, tt.cmd, tt.req)
+			if tt.cmd == ipc.CmdSecDecrypt {
+				// Without an RSA key exchange enabled, nothing decrypts.
+				if _, err := Handle(plain, tt.cmd, tt.req); !errors.Is(err, ErrRejected) {
+					t.Errorf("decrypt without RSA key exchange: err = %v, want ErrRejected", err)
+				}
+			}
 			if tt.ok {
 				if err != nil || len(rep.GetData()) == 0 {
 					t.Fatalf("rejected: %v", err)
@@ -565,6 +596,85 @@ func TestServeConnGarbage(t *testing.T) {
 			a.CloseWrite()
 			if err := ServeConn(b, keys, 2*time.Second); err == nil {
 				t.Fatal("served")
+			}
+		})
+	}
+}
+
+// TestDecryptNoPaddingOracle plays a compromised worker probing the server
+// key (Bleichenbacher): whatever the ciphertext's padding, sec-mod answers
+// the same way, a CMD_SEC_DECRYPT frame of PremasterLen bytes, so "reply"
+// versus "closed" says nothing about the padding. A strict decryption
+// (session_key_len 0) is refused for good and bad ciphertexts alike.
+func TestDecryptNoPaddingOracle(t *testing.T) {
+	testKeys(t)
+	keys := WithRSAKeyExchange(Keys{{"", 0}: rsaKey}, func(string) bool { return true })
+	k := rsaKey.PublicKey.Size()
+	pm := make([]byte, PremasterLen)
+	rand.Read(pm)
+	good, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, pm)
+	short, _ := rsa.EncryptPKCS1v15(rand.Reader, &rsaKey.PublicKey, []byte("ten bytes!"))
+	badPad := make([]byte, k)
+	badPad[k-1] = 1
+	tooBig := bytes.Repeat([]byte{0xff}, k) // >= the modulus
+	call := func(keyLen *uint32, ct []byte) (*ipcpb.SecOp, int, error) {
+		a, b, err := ipc.SocketpairConns()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		defer b.Close()
+		go func() {
+			ServeConn(b, keys, 5*time.Second)
+			b.Close() // as sec-mod does after each request
+		}()
+		if err := ipc.Send(a, ipc.CmdSecDecrypt, &ipcpb.SecOp{KeyIdx: proto.Uint32(0), Data: ct, SessionKeyLen: keyLen}, -1); err != nil {
+			t.Fatal(err)
+		}
+		f, err := ipc.Recv(a, ipc.MaxMsgSize, 5*time.Second)
+		if err != nil {
+			return nil, 0, err
+		}
+		var rep ipcpb.SecOp
+		if f.Cmd != ipc.CmdSecDecrypt {
+			t.Fatalf("reply command %s", f.Cmd)
+		}
+		if err := proto.Unmarshal(f.Body, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return &rep, len(f.Body), nil
+	}
+	tests := []struct {
+		name string
+		ct   []byte
+	}{{"good", good}, {"short plaintext", short}, {"bad padding", badPad}, {"zeros", make([]byte, k)}, {"not below modulus", tooBig}}
+	size := -1
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, n, err := call(proto.Uint32(PremasterLen), tt.ct)
+			if err != nil {
+				t.Fatalf("no reply (an oracle): %v", err)
+			}
+			if len(rep.GetData()) != PremasterLen {
+				t.Fatalf("reply has %d bytes, want %d", len(rep.GetData()), PremasterLen)
+			}
+			if size >= 0 && n != size {
+				t.Errorf("reply frame is %d bytes, another was %d", n, size)
+			}
+			size = n
+			if tt.name == "good" && !bytes.Equal(rep.GetData(), pm) {
+				t.Error("good ciphertext did not decrypt to its pre-master secret")
+			}
+			if tt.name != "good" {
+				again, _, err := call(proto.Uint32(PremasterLen), tt.ct)
+				if err != nil || bytes.Equal(again.GetData(), rep.GetData()) {
+					t.Errorf("a bad ciphertext gave the same answer twice (not random): %v", err)
+				}
+			}
+			for _, kl := range []*uint32{nil, proto.Uint32(0), proto.Uint32(47)} {
+				if _, _, err := call(kl, tt.ct); err == nil {
+					t.Errorf("session_key_len %d (set: %v) answered", (&ipcpb.SecOp{SessionKeyLen: kl}).GetSessionKeyLen(), kl != nil)
+				}
 			}
 		})
 	}

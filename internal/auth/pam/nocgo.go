@@ -12,6 +12,6 @@ import (
 const available = false
 
 // New fails: PAM needs libpam through cgo, and this build has no cgo.
-func New(opts *config.PAMOptions, logf Logf) (auth.Module, error) {
+func New(opts *config.PAMOptions, lim *Limits, logf Logf) (auth.Module, error) {
 	return nil, errors.New("pam: this build of ocserv has no PAM support (built without cgo)")
 }

@@ -15,6 +15,14 @@
 // the answer posted by the client is the prompt's reply. The transaction
 // runs in its own goroutine, which blocks in the conversation callback
 // until the next Pass or until the session is closed or times out.
+//
+// Such a goroutine holds an OS thread (the callback runs inside libpam's
+// call), so transactions are bounded (Limits, shared by all PAM modules of
+// sec-mod: max-clients, at most HardMaxConcurrent; a login beyond it fails
+// at once), a conversation waits for the client at most auth-timeout, and
+// the thread ends with its transaction. sec-mod closes the session of a
+// login whose worker exited (ocserv runs PAM in coroutines of its single
+// thread, bounded by the workers main allows).
 //go:build cgo
 
 package pam
@@ -23,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"os/user"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -33,25 +42,41 @@ import (
 	"github.com/ocserv-go/ocserv/internal/config"
 )
 
-// replyTimeout bounds how long a transaction waits for the client's next
-// answer (the worker's auth-timeout ends the login anyway).
-const replyTimeout = 5 * time.Minute
-
 // Module is the pam method.
 type Module struct {
 	gidMin  int
 	logf    Logf
 	service string
+	lim     *Limits
+}
+
+// txn is the part of a PAM transaction the module uses (a
+// *gopam.Transaction; tests put a fake conversation behind it).
+type txn interface {
+	Authenticate(gopam.Flags) error
+	AcctMgmt(gopam.Flags) error
+	End() error
+}
+
+// startTxn starts a transaction (pam_start) whose conversation is conv.
+var startTxn = func(service, user string, conv func(gopam.Style, string) (string, error)) (txn, error) {
+	return gopam.StartFunc(service, user, conv)
 }
 
 const available = true
 
-// New returns the PAM module for opts (nil = defaults). logf may be nil.
-func New(opts *config.PAMOptions, logf Logf) (*Module, error) {
+// New returns the PAM module for opts (nil = defaults). lim bounds its
+// transactions and should be shared by every PAM module of the process
+// (nil = NewLimits(DefaultMaxConcurrent, DefaultTimeout) for this module
+// alone). logf may be nil.
+func New(opts *config.PAMOptions, lim *Limits, logf Logf) (*Module, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	m := &Module{logf: logf, service: Service}
+	if lim == nil {
+		lim = NewLimits(DefaultMaxConcurrent, DefaultTimeout)
+	}
+	m := &Module{logf: logf, service: Service, lim: lim}
 	if opts != nil {
 		m.gidMin = opts.GIDMin
 	}
@@ -80,6 +105,10 @@ func (m *Module) Init(info auth.InitInfo) (auth.Session, auth.Result, error) {
 		m.logf("pam-auth: no username present")
 		return nil, auth.Failed, nil
 	}
+	if !m.lim.acquire() {
+		m.logf("pam-auth: too many PAM logins in progress (%d); refusing user '%s'", m.lim.Max(), auth.Truncate(info.Username, auth.MaxUsernameSize))
+		return nil, auth.Failed, nil
+	}
 	s := &session{m: m, user: auth.Truncate(info.Username, auth.MaxUsernameSize),
 		prompts: make(chan string), replies: make(chan string), done: make(chan error, 1), quit: make(chan struct{})}
 	go s.run()
@@ -103,9 +132,17 @@ type session struct {
 	info     []string // text to show before the next prompt
 }
 
-// run is the PAM transaction.
+// run is the PAM transaction; it holds one of the module's slots until
+// libpam has returned.
 func (s *session) run() {
-	t, err := gopam.StartFunc(s.m.service, s.user, s.converse)
+	// The conversation callback runs inside libpam's call and pins this
+	// OS thread while it waits for the client. Keep the goroutine locked
+	// to it, so that the thread ends with the transaction instead of
+	// joining the runtime's idle threads (sec-mod's thread count falls
+	// back once the logins are over).
+	runtime.LockOSThread()
+	defer s.m.lim.release()
+	t, err := startTxn(s.m.service, s.user, s.converse)
 	if err != nil {
 		s.done <- fmt.Errorf("pam_start: %w", err)
 		return
@@ -142,7 +179,8 @@ func (s *session) converse(style gopam.Style, msg string) (string, error) {
 			return r, nil
 		case <-s.quit:
 			return "", errClosed
-		case <-time.After(replyTimeout):
+		case <-time.After(s.m.lim.Timeout()):
+			s.m.logf("pam-auth: no answer from the client of user '%s' within %v; ending the conversation", s.user, s.m.lim.Timeout())
 			return "", errors.New("timeout waiting for the client")
 		}
 	case gopam.TextInfo, gopam.ErrorMsg:
@@ -171,7 +209,7 @@ func (s *session) wait() auth.Result {
 			return auth.Failed
 		}
 		return auth.OK
-	case <-time.After(replyTimeout):
+	case <-time.After(s.m.lim.Timeout()):
 		s.m.logf("pam-auth: PAM did not answer for user '%s'", s.user)
 		s.Close()
 		return auth.Failed
@@ -191,7 +229,7 @@ func (s *session) Pass(password string) auth.Result {
 	case s.replies <- password:
 	case <-s.quit:
 		return auth.Failed
-	case <-time.After(replyTimeout):
+	case <-time.After(s.m.lim.Timeout()):
 		return auth.Failed
 	}
 	return s.wait()
