@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
@@ -169,7 +170,9 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			if !f.HasUsername || f.Username == "" {
 				return w.usernameForm(r)
 			}
-			w.setUsername(f.Username)
+			// ocserv copies it into a MAX_USERNAME_SIZE buffer: a longer
+			// name is cut to 63 bytes and the login carries on.
+			w.setUsername(auth.Truncate(f.Username, auth.MaxUsernameSize))
 		} else if !w.auth.cert.ok {
 			w.log.Infof("no certificate provided for authentication")
 			return w.fail(r, authxml.ReasonNoCert)
