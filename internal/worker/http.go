@@ -10,6 +10,7 @@ import (
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
+	"github.com/ocserv-go/ocserv/internal/scriptenv"
 )
 
 // errClose ends the request loop after a response that closes the
@@ -65,7 +66,7 @@ func (w *worker) noteHeaders(r *httpwire.Request) {
 			w.mobile = true
 		}
 	}
-	if v, ok := r.Exact("X-CSTP-Hostname"); ok && validHostname(v) {
+	if v, ok := r.Exact("X-CSTP-Hostname"); ok && scriptenv.ValidHostname(v) {
 		w.hostname = v
 	}
 }
@@ -75,21 +76,6 @@ func trunc(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// validHostname accepts what ocserv's hostname check does: shorter than 64
-// bytes, letters, digits, '-' and '.'.
-func validHostname(s string) bool {
-	if s == "" || len(s) >= 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // getMatch is ocserv's GET URL matching: the exact path, or the path
