@@ -79,7 +79,7 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit) *ipcpb.SecAuthReply {
 	needContinue := false
 	if m.module != nil {
 		sess, r, err := m.module.Init(auth.InitInfo{
-			Username: req.GetUserName(), IP: req.GetIp(), OurIP: req.GetOurIp(), UserAgent: req.GetUserAgent(),
+			Username: username, IP: req.GetIp(), OurIP: req.GetOurIp(), UserAgent: auth.Truncate(req.GetUserAgent(), auth.MaxUsernameSize),
 		})
 		if err != nil {
 			s.log.Errorf("auth init for user '%s': %v", username, err)
@@ -110,10 +110,11 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit) *ipcpb.SecAuthReply {
 	s.store.mu.Lock()
 	e.username = username
 	e.groupname = group
-	e.userAgent = req.GetUserAgent()
+	// ocserv keeps these in 64-byte buffers (MAX_AGENT_NAME, MAX_DEVICE_*).
+	e.userAgent = auth.Truncate(req.GetUserAgent(), auth.MaxUsernameSize)
 	e.ourIP = req.GetOurIp()
-	e.devPlatform = req.GetDevicePlatform()
-	e.devType = req.GetDeviceType()
+	e.devPlatform = auth.Truncate(req.GetDevicePlatform(), auth.MaxUsernameSize)
+	e.devType = auth.Truncate(req.GetDeviceType(), auth.MaxUsernameSize)
 	e.status = StatusInit
 	s.store.mu.Unlock()
 	with := ""
