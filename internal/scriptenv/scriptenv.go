@@ -15,11 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocserv-go/ocserv/internal/authxml"
 )
 
 // MaxHostname is the longest client hostname kept: ocserv's
 // MAX_HOSTNAME_SIZE buffer (64) less its NUL.
-const MaxHostname = 63
+const MaxHostname = authxml.MaxName
 
 // ValidHostname reports whether a client-advertised hostname (the
 // X-CSTP-Hostname header) may be kept: 1 to MaxHostname bytes of ASCII

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
@@ -172,7 +171,7 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			}
 			// ocserv copies it into a MAX_USERNAME_SIZE buffer: a longer
 			// name is cut to 63 bytes and the login carries on.
-			w.setUsername(auth.Truncate(f.Username, auth.MaxUsernameSize))
+			w.setUsername(authxml.TruncName(f.Username))
 		} else if !w.auth.cert.ok {
 			w.log.Infof("no certificate provided for authentication")
 			return w.fail(r, authxml.ReasonNoCert)

@@ -48,17 +48,15 @@ func (w *worker) serveHTTP() (*session, error) {
 // ocserv's parser does this for every request.
 func (w *worker) noteHeaders(r *httpwire.Request) {
 	if v, ok := r.Exact("User-Agent"); ok {
-		if len(v) > authxml.MaxUserAgent {
-			v = v[:authxml.MaxUserAgent]
-		}
+		v = authxml.TruncName(v)
 		w.userAgent = v
 		w.client, w.ios = authxml.ClassifyUserAgent(v)
 	}
 	if v, ok := r.Exact("X-AnyConnect-Identifier-DeviceType"); ok {
-		w.deviceType = trunc(v, 63)
+		w.deviceType = authxml.TruncName(v)
 	}
 	if v, ok := r.Exact("X-AnyConnect-Identifier-Platform"); ok {
-		w.devicePlatform = trunc(v, 63)
+		w.devicePlatform = authxml.TruncName(v)
 		lv := strings.ToLower(v)
 		if strings.HasPrefix(lv, "apple-ios") {
 			w.mobile, w.ios = true, true
@@ -69,13 +67,6 @@ func (w *worker) noteHeaders(r *httpwire.Request) {
 	if v, ok := r.Exact("X-CSTP-Hostname"); ok && scriptenv.ValidHostname(v) {
 		w.hostname = v
 	}
-}
-
-func trunc(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // getMatch is ocserv's GET URL matching: the exact path, or the path
