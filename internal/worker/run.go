@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -75,6 +76,7 @@ type worker struct {
 	// tunnel; from then on SIGTERM sends the CSTP kick instead. It reports
 	// false when SIGTERM already closed the connection.
 	endAuth func() bool
+	clock   *authClock // bounds the authentication phase (nil in unit tests)
 
 	// HTTP-level client information (protocol.md §2.1).
 	userAgent      string
@@ -185,23 +187,29 @@ type authClock struct {
 	timer   *time.Timer
 	stopCtx func() bool
 	fired   atomic.Bool
+	once    sync.Once
+	done    chan struct{} // closed when the clock closes the connection
 	ended   bool
 	endedOK bool
 }
 
 func (w *worker) startAuthClock(ctx context.Context, timeout time.Duration) *authClock {
-	c := &authClock{}
+	c := &authClock{done: make(chan struct{})}
 	conn := w.p.Conn
-	c.timer = time.AfterFunc(timeout, func() {
+	fire := func() {
 		c.fired.Store(true)
-		w.log.Infof("authentication timeout")
 		conn.Close()
+		c.once.Do(func() { close(c.done) })
+	}
+	c.timer = time.AfterFunc(timeout, func() {
+		w.log.Infof("authentication timeout")
+		fire()
 	})
 	c.stopCtx = context.AfterFunc(ctx, func() {
-		c.fired.Store(true)
 		w.log.Debugf("terminated before the tunnel started")
-		conn.Close()
+		fire()
 	})
+	w.clock = c
 	return c
 }
 

@@ -4,8 +4,11 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ocserv-go/ocserv/internal/ipc"
 )
 
 // frontConn opens a TCP connection to a fresh worker of h (started on the
@@ -114,4 +117,80 @@ func TestSIGTERMEveryStage(t *testing.T) {
 			waitWorker(t, h, cc, 10*time.Second)
 		})
 	}
+}
+
+// TestSIGTERMWhileSecmodThinks: a worker waiting for sec-mod's answer to
+// an auth step ends at once on SIGTERM, and at auth-timeout, instead of
+// waiting up to auth-timeout for sec-mod.
+func TestSIGTERMWhileSecmodThinks(t *testing.T) {
+	for _, viaTimeout := range []bool{false, true} {
+		name := "SIGTERM"
+		extra := [][2]string{}
+		if viaTimeout {
+			name, extra = "auth-timeout", [][2]string{{"auth-timeout", "3"}}
+		}
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, extra, func(h *harness) { h.external = true })
+			// A sec-mod that serves key operations (the TLS handshake needs
+			// them) through the harness's one and never answers auth steps.
+			upstream := h.st.GetSecmodPath()
+			sock := filepath.Join(t.TempDir(), "mute.sock")
+			ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+			go func() {
+				for {
+					c, err := ln.AcceptUnix()
+					if err != nil {
+						return
+					}
+					t.Cleanup(func() { c.Close() })
+					go muteSecmod(c, upstream)
+				}
+			}()
+			h.st.SecmodPath = ptr(sock)
+			cc := frontConn(t, h)
+			tc := tls.Client(cc, &tls.Config{InsecureSkipVerify: true, ServerName: "vpn.test"})
+			_ = tc.SetDeadline(time.Now().Add(20 * time.Second))
+			if err := tc.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(tc, post("/auth", userXML, "")); err != nil {
+				t.Fatal(err)
+			}
+			if !viaTimeout {
+				time.Sleep(300 * time.Millisecond)
+				h.cancel()
+			}
+			// auth-timeout is 240 s for SIGTERM, 3 s otherwise; 6bdcfc8
+			// waited for sec-mod until the full auth-timeout in both cases.
+			waitWorker(t, h, cc, 10*time.Second)
+		})
+	}
+}
+
+// muteSecmod relays key operations to the sec-mod at upstream and leaves
+// any other request unanswered.
+func muteSecmod(c *net.UnixConn, upstream string) {
+	fr, err := ipc.Recv(c, ipc.MaxMsgSize, 5*time.Second)
+	if err != nil {
+		return
+	}
+	defer fr.Close()
+	if !fr.Cmd.IsKeyOp() {
+		return // the caller's cleanup closes c
+	}
+	u, err := net.Dial("unix", upstream)
+	if err != nil {
+		return
+	}
+	defer u.Close()
+	if _, err := u.Write(ipc.AppendFrame(nil, fr.Cmd, fr.Body)); err != nil {
+		return
+	}
+	_ = u.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.Copy(c, u)
+	c.Close()
 }

@@ -171,9 +171,9 @@ func TestFrontSilentSockets(t *testing.T) {
 }
 
 func minDur(ds []time.Duration) time.Duration {
-	m := time.Duration(1 << 62)
+	m := time.Duration(-1)
 	for _, d := range ds {
-		if d >= 0 && d < m {
+		if d >= 0 && (m < 0 || d < m) {
 			m = d
 		}
 	}
