@@ -395,3 +395,69 @@ func TestFrontLongUsername(t *testing.T) {
 		})
 	}
 }
+
+// frontFlood writes head, then up to extra bytes of filler from gen, over
+// TLS, and reports whether the server closed the connection within wait
+// (a write error or EOF), with what the server answered before closing.
+func frontFlood(t *testing.T, r *rig.Rig, dst netip.AddrPort, head string, extra int, gen func(i int) string, wait time.Duration) (closed bool, answer string) {
+	c := frontConnect(t, r, dst)
+	defer c.tc.Close()
+	deadline := time.Now().Add(wait)
+	_ = c.tc.SetDeadline(deadline)
+	readDone := make(chan string, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(c.br, 4096))
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			readDone <- "\x00timeout"
+			return
+		}
+		readDone <- string(b)
+	}()
+	if _, err := io.WriteString(c.tc, head); err == nil {
+		for i, sent := 0, 0; sent < extra; i++ {
+			s := gen(i)
+			if _, err := io.WriteString(c.tc, s); err != nil {
+				break
+			}
+			sent += len(s)
+		}
+	}
+	got := <-readDone
+	if got == "\x00timeout" {
+		return false, ""
+	}
+	return true, strings.SplitN(got, "\r\n", 2)[0]
+}
+
+// TestFrontOversizedHTTP: a 1 MiB header line, 20,000 headers and a 1 GiB
+// Content-Length (headers only) make ours close the connection within a
+// few seconds; the real ocserv 1.1.6 is reported (it has no body limit and
+// waits for the body until auth-timeout).
+func TestFrontOversizedHTTP(t *testing.T) {
+	const wait = 10 * time.Second
+	cases := []struct {
+		name  string
+		head  string
+		extra int
+		gen   func(i int) string
+	}{
+		{"1 MiB header line", "POST /auth HTTP/1.1\r\nHost: vpn\r\nX-Long: ", 1 << 20, func(int) string { return strings.Repeat("a", 16<<10) }},
+		{"20000 headers", "POST /auth HTTP/1.1\r\nHost: vpn\r\n", 20000 * 12, func(i int) string { return fmt.Sprintf("X-%06d: y\r\n", i) }},
+		{"1 GiB Content-Length", "POST /auth HTTP/1.1\r\nHost: vpn\r\nContent-Length: 1073741824\r\n\r\n", 0, nil},
+	}
+	for _, kind := range frontServers() {
+		t.Run(kind, func(t *testing.T) {
+			r, cfg, dst := frontRig(t)
+			frontStart(t, r, kind, cfg)
+			for _, tc := range cases {
+				start := time.Now()
+				closed, answer := frontFlood(t, r, dst, tc.head, tc.extra, tc.gen, wait)
+				t.Logf("%s: %s: closed %v after %v, answer %q", kind, tc.name, closed, time.Since(start).Round(time.Millisecond), answer)
+				if kind == "ours" && !closed {
+					t.Errorf("ours: %s: connection still open after %v", tc.name, wait)
+				}
+			}
+		})
+	}
+}
