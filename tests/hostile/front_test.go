@@ -121,9 +121,11 @@ func frontRig(t *testing.T) (*rig.Rig, *rig.Config, netip.AddrPort) {
 	return r, cfg, netip.AddrPortFrom(r.Link(0).ServerAddr, 443)
 }
 
-// TestFrontSilentSockets: 50 TCP connections that never send a byte are
+// TestFrontSilentSockets: 50 TCP connections that stall before
+// authenticating — most never send a byte, some stop after half a
+// ClientHello, some after the TLS handshake and half an HTTP request — are
 // all dropped at about auth-timeout (20 s), by the real ocserv and by ours
-// (6bdcfc8 held them for auth-timeout + 30 s).
+// (6bdcfc8 held the silent ones for auth-timeout + 30 s).
 func TestFrontSilentSockets(t *testing.T) {
 	const n, authTimeout = 50, 20 * time.Second
 	for _, kind := range frontServers() {
@@ -133,6 +135,10 @@ func TestFrontSilentSockets(t *testing.T) {
 			start := time.Now()
 			conns := frontDial(t, r.Link(0).NS, dst, n)
 			limit := start.Add(authTimeout + 15*time.Second)
+			readers := make([]io.Reader, n)
+			for i, c := range conns {
+				readers[i] = frontStall(t, c, i%10)
+			}
 			var wg sync.WaitGroup
 			closedAt := make([]time.Duration, n)
 			for i, c := range conns {
@@ -140,7 +146,7 @@ func TestFrontSilentSockets(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					_ = c.SetReadDeadline(limit)
-					_, err := io.Copy(io.Discard, c)
+					_, err := io.Copy(io.Discard, readers[i])
 					var ne net.Error
 					if errors.As(err, &ne) && ne.Timeout() {
 						closedAt[i] = -1
@@ -159,15 +165,41 @@ func TestFrontSilentSockets(t *testing.T) {
 					early++
 				}
 			}
-			t.Logf("%s: %d silent sockets, closed after %v (first) .. %v (last)", kind, n, minDur(closedAt), maxDur(closedAt))
+			t.Logf("%s: %d stalled sockets, closed after %v (first) .. %v (last)", kind, n, minDur(closedAt), maxDur(closedAt))
 			if open > 0 {
-				t.Errorf("%s: %d of %d silent sockets still open %v after connecting (auth-timeout %v)", kind, open, n, authTimeout+15*time.Second, authTimeout)
+				t.Errorf("%s: %d of %d stalled sockets still open %v after connecting (auth-timeout %v)", kind, open, n, authTimeout+15*time.Second, authTimeout)
 			}
 			if early > 0 {
-				t.Errorf("%s: %d silent sockets dropped well before auth-timeout", kind, early)
+				t.Errorf("%s: %d stalled sockets dropped well before auth-timeout", kind, early)
 			}
 		})
 	}
+}
+
+// frontStall sends what stage asks (1: half a ClientHello, 2: a TLS
+// handshake and half an HTTP request, else nothing) and returns the reader
+// that sees the server close the connection.
+func frontStall(t *testing.T, c *net.TCPConn, stage int) io.Reader {
+	t.Helper()
+	switch stage {
+	case 1:
+		// A handshake record header announcing 512 bytes, and 4 of them.
+		if _, err := c.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc}); err != nil {
+			t.Fatalf("half ClientHello: %v", err)
+		}
+	case 2:
+		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true}) // test client of a test CA
+		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			t.Fatalf("TLS handshake: %v", err)
+		}
+		_ = tc.SetDeadline(time.Time{})
+		if _, err := io.WriteString(tc, "POST /auth HTTP/1.1\r\nHost: vpn\r\nUser-Agent: Open AnyConnect VPN Agent v9.01\r\nContent-Le"); err != nil {
+			t.Fatalf("half HTTP request: %v", err)
+		}
+		return tc
+	}
+	return c
 }
 
 func minDur(ds []time.Duration) time.Duration {
