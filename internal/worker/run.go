@@ -134,9 +134,9 @@ func Run(ctx context.Context, p Params) (Result, error) {
 
 	// Health probe: a connection closed before sending anything.
 	probe, err := isHealthProbe(p.Conn)
-	if clock.interrupted() {
+	if clock.logInterrupt(w) {
 		clock.end()
-		return Result{}, nil // logged by the clock
+		return Result{}, nil
 	}
 	if err == nil && probe {
 		clock.end()
@@ -151,7 +151,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	}
 	if err := w.handshake(); err != nil {
 		clock.end()
-		if clock.interrupted() {
+		if clock.logInterrupt(w) {
 			return Result{}, nil
 		}
 		return Result{}, err
@@ -161,7 +161,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 
 	sess, err := w.serveHTTP()
 	w.endAuth()
-	if clock.interrupted() {
+	if clock.logInterrupt(w) {
 		err = nil // the timeout or SIGTERM closed the connection: not a worker error
 	}
 	if err != nil || sess == nil {
@@ -187,6 +187,7 @@ type authClock struct {
 	timer   *time.Timer
 	stopCtx func() bool
 	fired   atomic.Bool
+	timeout atomic.Bool // fired by auth-timeout (else by SIGTERM)
 	once    sync.Once
 	done    chan struct{} // closed when the clock closes the connection
 	ended   bool
@@ -201,14 +202,13 @@ func (w *worker) startAuthClock(ctx context.Context, timeout time.Duration) *aut
 		conn.Close()
 		c.once.Do(func() { close(c.done) })
 	}
+	// The callbacks do not log: w.log changes under the worker's
+	// goroutine (relog); Run logs the interruption (logInterrupt).
 	c.timer = time.AfterFunc(timeout, func() {
-		w.log.Infof("authentication timeout")
+		c.timeout.Store(true)
 		fire()
 	})
-	c.stopCtx = context.AfterFunc(ctx, func() {
-		w.log.Debugf("terminated before the tunnel started")
-		fire()
-	})
+	c.stopCtx = context.AfterFunc(ctx, fire)
 	w.clock = c
 	return c
 }
@@ -227,6 +227,20 @@ func (c *authClock) end() bool {
 
 // interrupted reports whether the timeout or SIGTERM closed the connection.
 func (c *authClock) interrupted() bool { return c.fired.Load() }
+
+// logInterrupt logs, from the worker's goroutine, why the clock closed the
+// connection; it reports whether it did.
+func (c *authClock) logInterrupt(w *worker) bool {
+	switch {
+	case !c.interrupted():
+		return false
+	case c.timeout.Load():
+		w.log.Infof("authentication timeout")
+	default:
+		w.log.Debugf("terminated before the tunnel started")
+	}
+	return true
+}
 
 // handshake runs the TLS handshake (bounded by the auth clock, which closes
 // the connection on timeout or SIGTERM) and the proxy-protocol report.
