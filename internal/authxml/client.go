@@ -28,8 +28,23 @@ func (c Client) String() string {
 	return "unknown"
 }
 
+// MaxName is how many bytes ocserv keeps of a name the client sends: the
+// user name, group name, hostname, user agent, device type and platform
+// all go into 64-byte C buffers (MAX_USERNAME_SIZE, MAX_GROUPNAME_SIZE,
+// MAX_HOSTNAME_SIZE, MAX_AGENT_NAME, MAX_DEVICE_*), NUL included.
+const MaxName = 63
+
 // MaxUserAgent is how much of the User-Agent ocserv keeps.
-const MaxUserAgent = 63
+const MaxUserAgent = MaxName
+
+// TruncName cuts s to MaxName bytes, as ocserv's strlcpy into its buffers
+// does (possibly inside a UTF-8 sequence; the log escapes what is left).
+func TruncName(s string) string {
+	if len(s) > MaxName {
+		return s[:MaxName]
+	}
+	return s
+}
 
 func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)

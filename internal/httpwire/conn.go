@@ -35,7 +35,8 @@ func (c *Conn) Requests() int { return c.count }
 
 // ReadRequest reads the next request. After Limits.MaxRequests requests it
 // returns ErrTooManyRequests without reading (ocserv then closes). A
-// connection closed cleanly between requests gives io.EOF.
+// connection closed cleanly between requests gives io.EOF. A request
+// followed by more data already received (pipelining) gives ErrPipelined.
 func (c *Conn) ReadRequest() (*Request, error) {
 	if c.count >= c.lim.MaxRequests {
 		return nil, fmt.Errorf("after %d requests: %w", c.count, ErrTooManyRequests)
@@ -52,6 +53,9 @@ func (c *Conn) ReadRequest() (*Request, error) {
 			err = fmt.Errorf("httpwire: clear read deadline: %w", derr)
 		}
 	}
+	if err == nil && req.Method != "CONNECT" && c.pipelined() {
+		err = ErrPipelined
+	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, err
@@ -60,6 +64,20 @@ func (c *Conn) ReadRequest() (*Request, error) {
 	}
 	c.count++
 	return req, nil
+}
+
+// pipelined reports whether the client already sent more than line ends
+// after a complete request: current ocserv closes the connection on such
+// "unexpected pipelined data" rather than queueing requests. After a
+// CONNECT the bytes that follow are tunnel data (see Reader).
+func (c *Conn) pipelined() bool {
+	b, _ := c.br.Peek(c.br.Buffered())
+	for _, x := range b {
+		if x != '\r' && x != '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteResponse sends resp with a single Write.

@@ -212,13 +212,22 @@ func TestConnKeepAlive(t *testing.T) {
 	defer cli.Close()
 	c := NewConn(srv, Limits{}, 5*time.Second)
 	go func() {
-		_, _ = io.WriteString(cli, ocInit+
-			"POST /auth HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"+
-			"CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\nCookie: webvpn="+sidB64+"\r\n\r\nSTF\x01\x00\x00\x03\x00")
-		buf := make([]byte, 4096)
-		for {
-			if _, err := cli.Read(buf); err != nil {
+		// One request at a time, each after the previous response, as
+		// openconnect does (pipelining is refused, TestPipelined).
+		br := bufio.NewReader(cli)
+		for _, r := range []string{ocInit, "POST /auth HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+			"CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\nCookie: webvpn=" + sidB64 + "\r\n\r\nSTF\x01\x00\x00\x03\x00"} {
+			if _, err := io.WriteString(cli, r); err != nil {
 				return
+			}
+			for {
+				l, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == "\r\n" {
+					break
+				}
 			}
 		}
 	}()
@@ -249,7 +258,11 @@ func TestConnLimitsAndDeadline(t *testing.T) {
 	defer cli.Close()
 	c := NewConn(srv, Limits{MaxRequests: 2}, 200*time.Millisecond)
 	go func() {
-		_, _ = io.WriteString(cli, "GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+		for i := 0; i < 3; i++ {
+			if _, err := io.WriteString(cli, "GET / HTTP/1.1\r\n\r\n"); err != nil {
+				return
+			}
+		}
 	}()
 	for i := 0; i < 2; i++ {
 		if _, err := c.ReadRequest(); err != nil {

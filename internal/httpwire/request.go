@@ -13,20 +13,26 @@ import (
 // Limits bound what a client may send. Zero fields take the defaults
 // below.
 type Limits struct {
-	MaxLineLen  int // request line or one header line, bytes (default 8192)
-	MaxHeaders  int // header lines per request (default 64)
-	MaxBody     int // Content-Length cap, bytes (default 64 KiB)
-	MaxURL      int // longest request target accepted, bytes (default 255, ocserv's url[256])
-	MaxRequests int // requests per connection (default 16, as ocserv)
+	MaxLineLen     int // request line or one header line, bytes (default DefaultMaxLineLen)
+	MaxHeaders     int // header lines per request (default 64)
+	MaxHeaderBytes int // sum of the header names and values of one request (default 16 KiB, as ocserv)
+	MaxBody        int // Content-Length cap, bytes (default 256 KiB, as ocserv)
+	MaxURL         int // longest request target accepted, bytes (default 255, ocserv's url[256])
+	MaxRequests    int // requests per connection (default 16, as ocserv)
 }
 
-// Default limits.
+// Default limits. The header and body sizes are current ocserv's
+// (src/worker-http.c: MAX_HTTP_HEADERS_SIZE 16 KiB counted over header
+// names and values, MAX_HTTP_REQUEST_BODY 256 KiB); ocserv closes the
+// connection beyond them, and so do we (a Content-Length over the cap is
+// refused before any of the body is read).
 const (
-	DefaultMaxLineLen  = 8192
-	DefaultMaxHeaders  = 64
-	DefaultMaxBody     = 64 << 10
-	DefaultMaxURL      = 255
-	DefaultMaxRequests = 16
+	DefaultMaxHeaderBytes = 16 << 10
+	DefaultMaxLineLen     = DefaultMaxHeaderBytes + 64 // one maximal header line with its separators
+	DefaultMaxHeaders     = 64
+	DefaultMaxBody        = 256 << 10
+	DefaultMaxURL         = 255
+	DefaultMaxRequests    = 16
 )
 
 func (l Limits) withDefaults() Limits {
@@ -35,6 +41,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxHeaders <= 0 {
 		l.MaxHeaders = DefaultMaxHeaders
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxBody <= 0 {
 		l.MaxBody = DefaultMaxBody
@@ -57,6 +66,8 @@ var (
 	ErrURLTooLong       = errors.New("httpwire: URL too long")
 	ErrUnsupported      = errors.New("httpwire: unsupported transfer encoding")
 	ErrTooManyRequests  = errors.New("httpwire: too many requests on one connection")
+	ErrHeadersTooLarge  = errors.New("httpwire: headers too large")
+	ErrPipelined        = errors.New("httpwire: unexpected pipelined data")
 	ErrUnsupportedProto = errors.New("httpwire: unsupported protocol version")
 )
 
@@ -149,22 +160,8 @@ func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		line, err = readLine(br, lim.MaxLineLen)
-		if err != nil {
-			return nil, fmt.Errorf("header: %w", err)
-		}
-		if len(line) == 0 {
-			break
-		}
-		if len(req.Headers) >= lim.MaxHeaders {
-			return nil, fmt.Errorf("more than %d headers: %w", lim.MaxHeaders, ErrTooManyHeaders)
-		}
-		h, err := parseHeader(line)
-		if err != nil {
-			return nil, err
-		}
-		req.Headers = append(req.Headers, h)
+	if err := readHeaders(br, req, lim); err != nil {
+		return nil, err
 	}
 	n, err := contentLength(req)
 	if err != nil {
@@ -183,6 +180,31 @@ func ReadRequest(br *bufio.Reader, lim Limits) (*Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// readHeaders reads the header lines up to the empty line.
+func readHeaders(br *bufio.Reader, req *Request, lim Limits) error {
+	size := 0
+	for {
+		line, err := readLine(br, lim.MaxLineLen)
+		if err != nil {
+			return fmt.Errorf("header: %w", err)
+		}
+		if len(line) == 0 {
+			return nil
+		}
+		if len(req.Headers) >= lim.MaxHeaders {
+			return fmt.Errorf("more than %d headers: %w", lim.MaxHeaders, ErrTooManyHeaders)
+		}
+		h, err := parseHeader(line)
+		if err != nil {
+			return err
+		}
+		if size += len(h.Name) + len(h.Value); size > lim.MaxHeaderBytes {
+			return fmt.Errorf("headers over %d bytes: %w", lim.MaxHeaderBytes, ErrHeadersTooLarge)
+		}
+		req.Headers = append(req.Headers, h)
+	}
 }
 
 // readLine returns one line without its CRLF (or bare LF). A line longer

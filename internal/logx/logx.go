@@ -8,6 +8,12 @@
 // (a non-zero -d on the command line), also to stderr as
 // "ocserv[PID]: PREFIX: message".
 //
+// Every line is made safe at one place, Logf: control characters, invalid
+// UTF-8 and other non-printable runes in the prefix or the message (a
+// client's user name, hostname, user agent, ...) are written as \xNN or
+// \uNNNN escapes, so no client-supplied string can start a forged log
+// line; printable UTF-8 is kept as it is.
+//
 // It touches only the syslog socket (/dev/log, opened at New so it keeps
 // working after a chroot) and the stderr writer it is given.
 package logx
@@ -17,9 +23,12 @@ import (
 	"io"
 	"log/syslog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Debug levels, as ocserv's DEBUG_* constants (-d N / log-level).
@@ -182,7 +191,7 @@ func (l *Logger) Logf(p Priority, format string, args ...any) {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
-	msg = l.lead + strings.TrimRight(msg, "\n")
+	msg = Escape(l.lead + strings.TrimRight(msg, "\n"))
 	s := l.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -241,4 +250,52 @@ func (l *Logger) Close() error {
 		return err
 	}
 	return nil
+}
+
+// Escape returns s with every byte or rune that could break or disguise a
+// log line written as an escape: ASCII control characters (newline, carriage
+// return, tab, escape, ...) and DEL as \xNN, invalid UTF-8 bytes as \xNN,
+// and non-printable runes (C1 controls, line and paragraph separators,
+// bidirectional overrides, ...) as \uNNNN or \UNNNNNNNN. Printable
+// UTF-8, including the space, is kept.
+func Escape(s string) string {
+	if isPlainASCII(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			b = appendByteEscape(b, s[i])
+		case r < utf8.RuneSelf && (r < ' ' || r == 0x7f):
+			b = appendByteEscape(b, byte(r))
+		case r >= utf8.RuneSelf && !unicode.IsPrint(r):
+			b = appendRuneEscape(b, r)
+		default:
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// isPlainASCII reports whether s is printable ASCII only (the common case).
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func appendByteEscape(b []byte, c byte) []byte {
+	const hex = "0123456789abcdef"
+	return append(b, '\\', 'x', hex[c>>4], hex[c&15])
+}
+
+func appendRuneEscape(b []byte, r rune) []byte {
+	q := strconv.QuoteRuneToASCII(r) // e.g. '\u2028'
+	return append(b, q[1:len(q)-1]...)
 }

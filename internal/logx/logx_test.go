@@ -121,3 +121,55 @@ func TestNewWithoutDaemonDoesNotFail(t *testing.T) {
 		t.Fatal("logging blocked")
 	}
 }
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain user", "plain user"},
+		{"alice\nworker: forged", `alice\x0aworker: forged`},
+		{"a\r\nb", `a\x0d\x0ab`},
+		{"tab\there", `tab\x09here`},
+		{"esc\x1b[31m", `esc\x1b[31m`},
+		{"del\x7f", `del\x7f`},
+		{"nul\x00", `nul\x00`},
+		{"bad\xffutf8\xc3", `bad\xffutf8\xc3`},
+		{"Zoë 東京 ✓", "Zoë 東京 ✓"},
+		{"nel\u0085x", `nel\u0085x`},
+		{"ls\u2028ps\u2029", `ls\u2028ps\u2029`},
+		{"bidi\u202eevil", `bidi\u202eevil`},
+		{"tag\U000E0041", `tag\U000e0041`},
+		{`back\slash`, `back\slash`},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestNoForgedLines: whatever a prefix or a message carries, one Logf call
+// writes exactly one line to stderr and one message to syslog, with no
+// control character in it.
+func TestNoForgedLines(t *testing.T) {
+	hostile := []string{"a\nworker: x", "a\rb", "a\x00b", "a\x85b", "a\u2028b", "a\xe2\x80b", "a\x1b]0;t\x07"}
+	for _, h := range hostile {
+		var buf bytes.Buffer
+		f := &fakeSyslog{}
+		l := NewWithOptions("worker", Options{Level: 9, Stderr: &buf, Syslog: f, PID: 7}).With("worker[" + h + "]: 192.0.2.1")
+		l.Infof("user '%s' obtained cookie", h)
+		out := buf.String()
+		if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
+			t.Errorf("%q: stderr is not one line: %q", h, out)
+		}
+		if len(f.lines) != 1 {
+			t.Fatalf("%q: %d syslog messages", h, len(f.lines))
+		}
+		for _, s := range []string{strings.TrimSuffix(out, "\n"), f.lines[0]} {
+			for _, r := range s {
+				if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0xfffd {
+					t.Errorf("%q: logged %q still has %U", h, s, r)
+				}
+			}
+		}
+	}
+}

@@ -67,7 +67,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	p.sid = append([]byte(nil), sid...)
 	p.username = rep.GetUsername()
 	p.groupname = rep.GetGroupname()
-	p.hostname = req.GetHostname()
+	p.hostname = scriptenv.SafeHostname(req.GetHostname()) // from the worker: checked again
 	p.userAgent = rep.GetUserAgent()
 	p.devType = rep.GetDeviceType()
 	p.devPlatform = rep.GetDevicePlatform()

@@ -15,7 +15,40 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocserv-go/ocserv/internal/authxml"
 )
+
+// MaxHostname is the longest client hostname kept: ocserv's
+// MAX_HOSTNAME_SIZE buffer (64) less its NUL.
+const MaxHostname = authxml.MaxName
+
+// ValidHostname reports whether a client-advertised hostname (the
+// X-CSTP-Hostname header) may be kept: 1 to MaxHostname bytes of ASCII
+// letters, digits, '-' and '.', not starting with '-' (ocserv's
+// valid_hostname). The worker checks it when the header arrives and main
+// checks it again before the name reaches a root-run script, utmp or occtl:
+// main does not trust what a worker reports.
+func ValidHostname(s string) bool {
+	if s == "" || len(s) > MaxHostname || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// SafeHostname returns s if ValidHostname accepts it, else "".
+func SafeHostname(s string) string {
+	if ValidHostname(s) {
+		return s
+	}
+	return ""
+}
 
 // Reason is the REASON variable: which hook runs.
 type Reason string
@@ -56,7 +89,7 @@ type Session struct {
 	IPv6Remote netip.Addr // client's VPN IPv6 (IPV6_REMOTE)
 	IPv6Prefix int        // client's IPv6 block length (IPV6_PREFIX), set with IPv6Remote
 
-	Hostname       string // client-advertised hostname (HOSTNAME, REMOTE_HOSTNAME)
+	Hostname       string // client-advertised hostname (HOSTNAME, REMOTE_HOSTNAME); empty unless ValidHostname
 	UserAgent      string // USER_AGENT
 	DeviceType     string // DEVICE_TYPE
 	DevicePlatform string // DEVICE_PLATFORM
@@ -119,8 +152,9 @@ func Env(r Reason, s *Session, next string, now time.Time) []string {
 	}
 	set("USERNAME", s.Username)
 	set("GROUPNAME", s.Groupname)
-	set("HOSTNAME", s.Hostname)
-	set("REMOTE_HOSTNAME", s.Hostname)
+	host := SafeHostname(s.Hostname)
+	set("HOSTNAME", host)
+	set("REMOTE_HOSTNAME", host)
 	set("DEVICE", s.Device)
 	set("USER_AGENT", s.UserAgent)
 	set("DEVICE_TYPE", s.DeviceType)

@@ -27,12 +27,6 @@ func AuthInitHMAC(key []byte, remoteIP, ourIP string, start uint64) []byte {
 	return m.Sum(nil)
 }
 
-// maxFieldSize bounds the free-text fields a worker sends with
-// SEC_AUTH_INIT (user agent, hostname, device type and platform), which
-// are kept for the session's lifetime and shown by occtl; ocserv keeps
-// them in fixed buffers of about this size.
-const maxFieldSize = 256
-
 func failedReply() *ipcpb.SecAuthReply {
 	return &ipcpb.SecAuthReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}
 }
@@ -66,7 +60,7 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit, from peer) *ipcpb.SecAuthReply
 	s.store.bindLocked(e, from)
 	e.remoteIP = req.GetIp()
 	e.vhost = v.Name
-	e.hostname = auth.Truncate(req.GetHostname(), maxFieldSize)
+	e.hostname = auth.Truncate(req.GetHostname(), auth.MaxUsernameSize) // ocserv: a 64-byte buffer
 	e.start = now
 	e.exptime = now.Add(cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
@@ -86,7 +80,7 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit, from peer) *ipcpb.SecAuthReply
 	needContinue := false
 	if m.module != nil {
 		sess, r, err := m.module.Init(auth.InitInfo{
-			Username: req.GetUserName(), IP: req.GetIp(), OurIP: req.GetOurIp(), UserAgent: req.GetUserAgent(),
+			Username: username, IP: req.GetIp(), OurIP: req.GetOurIp(), UserAgent: auth.Truncate(req.GetUserAgent(), auth.MaxUsernameSize),
 		})
 		if err != nil {
 			s.log.Errorf("auth init for user '%s': %v", username, err)
@@ -117,10 +111,11 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit, from peer) *ipcpb.SecAuthReply
 	s.store.mu.Lock()
 	e.username = username
 	e.groupname = group
-	e.userAgent = auth.Truncate(req.GetUserAgent(), maxFieldSize)
+	// ocserv keeps these in 64-byte buffers (MAX_AGENT_NAME, MAX_DEVICE_*).
+	e.userAgent = auth.Truncate(req.GetUserAgent(), auth.MaxUsernameSize)
 	e.ourIP = req.GetOurIp()
-	e.devPlatform = auth.Truncate(req.GetDevicePlatform(), maxFieldSize)
-	e.devType = auth.Truncate(req.GetDeviceType(), maxFieldSize)
+	e.devPlatform = auth.Truncate(req.GetDevicePlatform(), auth.MaxUsernameSize)
+	e.devType = auth.Truncate(req.GetDeviceType(), auth.MaxUsernameSize)
 	e.status = StatusInit
 	s.store.mu.Unlock()
 	with := ""

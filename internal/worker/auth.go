@@ -1,9 +1,12 @@
 package worker
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/config"
@@ -169,7 +172,9 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			if !f.HasUsername || f.Username == "" {
 				return w.usernameForm(r)
 			}
-			w.setUsername(f.Username)
+			// ocserv copies it into a MAX_USERNAME_SIZE buffer: a longer
+			// name is cut to 63 bytes and the login carries on.
+			w.setUsername(authxml.TruncName(f.Username))
 		} else if !w.auth.cert.ok {
 			w.log.Infof("no certificate provided for authentication")
 			return w.fail(r, authxml.ReasonNoCert)
@@ -195,7 +200,10 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			req.CertUserName = ptr(w.auth.cert.user)
 			req.CertGroupNames = w.auth.cert.groups
 		}
-		if err := ipc.Request(w.st.GetSecmodPath(), ipc.CmdSecAuthInit, req, ipc.CmdSecAuthReply, &reply, timeout); err != nil {
+		if err := w.secmodRequest(ipc.CmdSecAuthInit, req, &reply, timeout); err != nil {
+			if errors.Is(err, errInterrupted) {
+				return err
+			}
 			w.log.Errorf("error communicating with sec-mod: %v", err)
 			return w.fail(r, authxml.ReasonInternal)
 		}
@@ -204,12 +212,42 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			return w.fail(r, authxml.ReasonNoPassword)
 		}
 		req := &ipcpb.SecAuthCont{Password: ptr(f.Password), Sid: w.auth.sid[:], Ip: ptr(w.remoteIP)}
-		if err := ipc.Request(w.st.GetSecmodPath(), ipc.CmdSecAuthCont, req, ipc.CmdSecAuthReply, &reply, timeout); err != nil {
+		if err := w.secmodRequest(ipc.CmdSecAuthCont, req, &reply, timeout); err != nil {
+			if errors.Is(err, errInterrupted) {
+				return err
+			}
 			w.log.Errorf("error communicating with sec-mod: %v", err)
 			return w.fail(r, authxml.ReasonInternal)
 		}
 	}
 	return w.authReply(r, &reply)
+}
+
+// errInterrupted: auth-timeout or SIGTERM ended the wait for sec-mod.
+var errInterrupted = errors.New("worker: authentication interrupted")
+
+// secmodRequest sends one auth step to sec-mod and waits for its reply,
+// but no longer than the auth clock runs: auth-timeout or main's SIGTERM
+// ends the wait at once (the abandoned request ends with the process).
+func (w *worker) secmodRequest(cmd ipc.Cmd, req proto.Message, reply *ipcpb.SecAuthReply, timeout time.Duration) error {
+	var done <-chan struct{}
+	if w.clock != nil {
+		done = w.clock.done
+	}
+	var got ipcpb.SecAuthReply
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ipc.Request(w.st.GetSecmodPath(), cmd, req, ipc.CmdSecAuthReply, &got, timeout)
+	}()
+	select {
+	case err := <-errc:
+		if err == nil {
+			proto.Merge(reply, &got)
+		}
+		return err
+	case <-done:
+		return errInterrupted
+	}
 }
 
 // authReply turns sec-mod's answer into the next document.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
+	"github.com/ocserv-go/ocserv/internal/scriptenv"
 )
 
 // errClose ends the request loop after a response that closes the
@@ -47,17 +48,15 @@ func (w *worker) serveHTTP() (*session, error) {
 // ocserv's parser does this for every request.
 func (w *worker) noteHeaders(r *httpwire.Request) {
 	if v, ok := r.Exact("User-Agent"); ok {
-		if len(v) > authxml.MaxUserAgent {
-			v = v[:authxml.MaxUserAgent]
-		}
+		v = authxml.TruncName(v)
 		w.userAgent = v
 		w.client, w.ios = authxml.ClassifyUserAgent(v)
 	}
 	if v, ok := r.Exact("X-AnyConnect-Identifier-DeviceType"); ok {
-		w.deviceType = trunc(v, 63)
+		w.deviceType = authxml.TruncName(v)
 	}
 	if v, ok := r.Exact("X-AnyConnect-Identifier-Platform"); ok {
-		w.devicePlatform = trunc(v, 63)
+		w.devicePlatform = authxml.TruncName(v)
 		lv := strings.ToLower(v)
 		if strings.HasPrefix(lv, "apple-ios") {
 			w.mobile, w.ios = true, true
@@ -65,31 +64,9 @@ func (w *worker) noteHeaders(r *httpwire.Request) {
 			w.mobile = true
 		}
 	}
-	if v, ok := r.Exact("X-CSTP-Hostname"); ok && validHostname(v) {
+	if v, ok := r.Exact("X-CSTP-Hostname"); ok && scriptenv.ValidHostname(v) {
 		w.hostname = v
 	}
-}
-
-func trunc(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// validHostname accepts what ocserv's hostname check does: shorter than 64
-// bytes, letters, digits, '-' and '.'.
-func validHostname(s string) bool {
-	if s == "" || len(s) >= 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // getMatch is ocserv's GET URL matching: the exact path, or the path

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -74,6 +76,7 @@ type worker struct {
 	// tunnel; from then on SIGTERM sends the CSTP kick instead. It reports
 	// false when SIGTERM already closed the connection.
 	endAuth func() bool
+	clock   *authClock // bounds the authentication phase (nil in unit tests)
 
 	// HTTP-level client information (protocol.md §2.1).
 	userAgent      string
@@ -121,66 +124,46 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	w.cfg = cfg
 	w.vhost = cfg.Default()
 
+	// auth-timeout bounds everything from accept to the tunnel (ocserv's
+	// alarm(), set before its first read), and SIGTERM ends the connection
+	// at every stage before the tunnel: a silent or slow client is dropped
+	// at auth-timeout whatever stage it stalls in.
+	authTimeout := authTimeoutOf(cfg)
+	clock := w.startAuthClock(ctx, authTimeout)
+	w.endAuth = clock.end
+
 	// Health probe: a connection closed before sending anything.
-	if probe, err := isHealthProbe(p.Conn, 30*time.Second); err == nil && probe {
+	probe, err := isHealthProbe(p.Conn)
+	if clock.logInterrupt(w) {
+		clock.end()
+		return Result{}, nil
+	}
+	if err == nil && probe {
+		clock.end()
 		w.log.Debugf("TCP health probe, exiting")
 		return Result{}, nil
 	}
 	if cfg.ListenProxyProto {
 		if err := w.readProxyHeader(p.Conn); err != nil {
+			clock.end()
 			return Result{}, nil // logged; ocserv's exit_worker
 		}
 	}
-
-	authTimeout := time.Duration(cfg.AuthTimeout) * time.Second
-	if authTimeout <= 0 {
-		authTimeout = 1800 * time.Second
-	}
-	// auth-timeout bounds everything up to the tunnel (ocserv's alarm()).
-	authDeadline := time.AfterFunc(authTimeout, func() {
-		w.log.Infof("authentication timeout")
-		p.Conn.Close()
-	})
-	stopAuth := context.AfterFunc(ctx, func() { p.Conn.Close() })
-
-	keys, err := newTLSKeys(w, cfg)
-	if err != nil {
-		authDeadline.Stop()
-		stopAuth()
+	if err := w.handshake(); err != nil {
+		clock.end()
+		if clock.logInterrupt(w) {
+			return Result{}, nil
+		}
 		return Result{}, err
 	}
-	w.keys = keys
-	w.tlsConn = tls.Server(p.Conn, keys.base)
-	hctx, cancel := context.WithTimeout(ctx, authTimeout)
-	err = w.tlsConn.HandshakeContext(hctx)
-	cancel()
-	if err != nil {
-		authDeadline.Stop()
-		stopAuth()
-		return Result{}, fmt.Errorf("worker: TLS handshake: %w", err)
-	}
-	if cfg.ListenProxyProto {
-		if err := w.sendProxyAddrs(); err != nil {
-			authDeadline.Stop()
-			stopAuth()
-			return Result{}, err
-		}
-	}
-	cs := w.tlsConn.ConnectionState()
-	w.log.Debugf("TLS handshake completed: %s", w.keys.describe(cs))
-	w.http = httpwire.NewConn(w.tlsConn, httpwire.Limits{}, authTimeout)
+	// No per-request deadline: the auth clock bounds the whole phase.
+	w.http = httpwire.NewConn(w.tlsConn, httpwire.Limits{}, 0)
 
-	authEnded, authOK := false, false
-	w.endAuth = func() bool {
-		if !authEnded {
-			authEnded = true
-			authDeadline.Stop()
-			authOK = stopAuth()
-		}
-		return authOK
-	}
 	sess, err := w.serveHTTP()
 	w.endAuth()
+	if clock.logInterrupt(w) {
+		err = nil // the timeout or SIGTERM closed the connection: not a worker error
+	}
 	if err != nil || sess == nil {
 		return Result{Username: w.auth.username}, err
 	}
@@ -188,9 +171,104 @@ func Run(ctx context.Context, p Params) (Result, error) {
 	return Result{Reason: reason, Username: w.auth.username}, err
 }
 
+// authTimeoutOf is auth-timeout, or ocserv's 1800 s when it is unset.
+func authTimeoutOf(cfg *config.Config) time.Duration {
+	if cfg.AuthTimeout > 0 {
+		return time.Duration(cfg.AuthTimeout) * time.Second
+	}
+	return 1800 * time.Second
+}
+
+// authClock is the authentication phase's bound: when auth-timeout passes
+// or ctx is cancelled (SIGTERM from main) before end is called, the client
+// connection is closed, which unblocks whatever read or handshake the
+// worker is in.
+type authClock struct {
+	timer   *time.Timer
+	stopCtx func() bool
+	fired   atomic.Bool
+	timeout atomic.Bool // fired by auth-timeout (else by SIGTERM)
+	once    sync.Once
+	done    chan struct{} // closed when the clock closes the connection
+	ended   bool
+	endedOK bool
+}
+
+func (w *worker) startAuthClock(ctx context.Context, timeout time.Duration) *authClock {
+	c := &authClock{done: make(chan struct{})}
+	conn := w.p.Conn
+	fire := func() {
+		c.fired.Store(true)
+		conn.Close()
+		c.once.Do(func() { close(c.done) })
+	}
+	// The callbacks do not log: w.log changes under the worker's
+	// goroutine (relog); Run logs the interruption (logInterrupt).
+	c.timer = time.AfterFunc(timeout, func() {
+		c.timeout.Store(true)
+		fire()
+	})
+	c.stopCtx = context.AfterFunc(ctx, fire)
+	w.clock = c
+	return c
+}
+
+// end stops the clock (just before the CONNECT response commits to a
+// tunnel); it reports false when the clock already closed the connection.
+// Only the worker's goroutine calls it; later calls repeat the first answer.
+func (c *authClock) end() bool {
+	if !c.ended {
+		c.ended = true
+		c.timer.Stop()
+		c.endedOK = c.stopCtx() && !c.fired.Load()
+	}
+	return c.endedOK
+}
+
+// interrupted reports whether the timeout or SIGTERM closed the connection.
+func (c *authClock) interrupted() bool { return c.fired.Load() }
+
+// logInterrupt logs, from the worker's goroutine, why the clock closed the
+// connection; it reports whether it did.
+func (c *authClock) logInterrupt(w *worker) bool {
+	switch {
+	case !c.interrupted():
+		return false
+	case c.timeout.Load():
+		w.log.Infof("authentication timeout")
+	default:
+		w.log.Debugf("terminated before the tunnel started")
+	}
+	return true
+}
+
+// handshake runs the TLS handshake (bounded by the auth clock, which closes
+// the connection on timeout or SIGTERM) and the proxy-protocol report.
+func (w *worker) handshake() error {
+	keys, err := newTLSKeys(w, w.cfg)
+	if err != nil {
+		return err
+	}
+	w.keys = keys
+	w.tlsConn = tls.Server(w.p.Conn, keys.base)
+	if err := w.tlsConn.Handshake(); err != nil {
+		return fmt.Errorf("worker: TLS handshake: %w", err)
+	}
+	if w.cfg.ListenProxyProto {
+		if err := w.sendProxyAddrs(); err != nil {
+			return err
+		}
+	}
+	cs := w.tlsConn.ConnectionState()
+	w.log.Debugf("TLS handshake completed: %s", w.keys.describe(cs))
+	return nil
+}
+
 // isHealthProbe peeks at the connection: a peer that closed it without
 // sending anything is a load-balancer health check (ocserv exits quietly).
-func isHealthProbe(c net.Conn, timeout time.Duration) (bool, error) {
+// It waits for the first byte without a deadline of its own: the auth
+// clock closes the connection on auth-timeout or SIGTERM.
+func isHealthProbe(c net.Conn) (bool, error) {
 	sc, ok := c.(syscallConn)
 	if !ok {
 		return false, nil
@@ -199,8 +277,6 @@ func isHealthProbe(c net.Conn, timeout time.Duration) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_ = c.SetReadDeadline(time.Now().Add(timeout))
-	defer c.SetReadDeadline(time.Time{})
 	var n int
 	var perr error
 	var b [1]byte

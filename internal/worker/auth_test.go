@@ -1,0 +1,141 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/logx"
+)
+
+// lockedBuffer is a log sink safe for the worker's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// loggedHarness starts a worker logging at level 9 into the returned buffer
+// and a TLS client connected to it.
+func loggedHarness(t *testing.T) (*harness, *lockedBuffer) {
+	t.Helper()
+	h := newHarness(t, nil, func(h *harness) { h.external = true })
+	logs := &lockedBuffer{}
+	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	cc, err := net.DialTCP("tcp", nil, tl.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := tl.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wcmd, mcmd, err := ipc.SocketpairConns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wcmd.Close(); mcmd.Close() })
+	go h.main(mcmd, h.tunFD)
+	log := logx.NewWithOptions("worker", logx.Options{Level: 9, Stderr: logs, NoSyslog: true, PID: 7})
+	go func() {
+		res, err := Run(h.ctx, Params{Startup: h.st, Cmd: wcmd, Conn: sc, Log: log, CheckEvery: 50 * time.Millisecond})
+		h.done <- runResult{res, err}
+	}()
+	h.cliConn = tls.Client(cc, &tls.Config{InsecureSkipVerify: true, ServerName: "vpn.test"})
+	_ = h.cliConn.SetDeadline(time.Now().Add(20 * time.Second))
+	if err := h.cliConn.Handshake(); err != nil {
+		t.Fatalf("client handshake: %v", err)
+	}
+	t.Cleanup(func() { h.cliConn.Close() })
+	h.br = bufio.NewReader(h.cliConn)
+	return h, logs
+}
+
+// failPasswords answers the password form with wrong passwords until the
+// worker gives up (the fake sec-mod fails the third), so that the worker
+// logs lines under the user's name.
+func failPasswords(t *testing.T, h *harness, r *resp) {
+	t.Helper()
+	ctx := strings.SplitN(strings.TrimPrefix(r.header("Set-Cookie"), "webvpncontext="), ";", 2)[0]
+	for i := 0; i < 3 && strings.Contains(r.body, `name="password"`); i++ {
+		r = h.do(post("/auth", fmt.Sprintf(passXML, "wrong"), "webvpncontext="+ctx))
+	}
+	if !strings.Contains(r.status, "401") {
+		t.Fatalf("wrong passwords: got %s", r.status)
+	}
+	<-h.done
+}
+
+func userXMLFor(name string) string {
+	return strings.Replace(userXML, "<username>alice</username>", "<username>"+name+"</username>", 1)
+}
+
+// TestLongUsername: a 60 KB <username> is cut to ocserv's 63 bytes and the
+// login carries on to the password form; the log stays small. On 6bdcfc8
+// the login ended in "401 Internal error" (the name did not fit sec-mod's
+// message) and every log line carried the whole name.
+func TestLongUsername(t *testing.T) {
+	h, logs := loggedHarness(t)
+	name := strings.Repeat("u", 60000)
+	r := h.do(post("/auth", userXMLFor(name), ""))
+	if !strings.Contains(r.body, `name="password"`) {
+		t.Fatalf("want the password form, got %s\n%s", r.status, r.body)
+	}
+	failPasswords(t, h, r)
+	out := logs.String()
+	if !strings.Contains(out, "worker["+name[:63]+"]: 127.0.0.1") || strings.Contains(out, name[:64]) {
+		t.Errorf("log does not carry the name cut to 63 bytes:\n%.2000s", out)
+	}
+	if len(out) > 8<<10 {
+		t.Errorf("%d bytes of log for one request", len(out))
+	}
+}
+
+// TestForgedLogLine: a user name carrying newlines (as an XML character
+// reference, a raw byte or a URL escape in the legacy form) writes no line
+// of its own into the log.
+func TestForgedLogLine(t *testing.T) {
+	bodies := []string{
+		userXMLFor("bob&#10;ocserv[1]: main: forged&#13;&#10;x"),
+		userXMLFor("bob\nocserv[1]: main: forged"),
+		"username=bob%0aocserv[1]:+main:+forged&password=x",
+	}
+	for _, body := range bodies {
+		h, logs := loggedHarness(t)
+		r := h.do(post("/auth", body, ""))
+		if !strings.Contains(r.body, `name="password"`) {
+			t.Fatalf("want the password form, got %s\n%s", r.status, r.body)
+		}
+		failPasswords(t, h, r)
+		for _, line := range strings.Split(strings.TrimSuffix(logs.String(), "\n"), "\n") {
+			if !strings.HasPrefix(line, "ocserv[7]: worker") {
+				t.Errorf("%q: forged log line %q", body, line)
+			}
+		}
+		if !strings.Contains(logs.String(), `worker[bob\x0aocserv[1]: main: forged`) {
+			t.Errorf("%q: escaped name not in the log:\n%s", body, logs.String())
+		}
+	}
+}
