@@ -22,6 +22,12 @@ type OptionInfo struct {
 	Reloadable bool  // false = read at start-up only (S in config.md)
 }
 
+// NotImplemented is empty when ocserv-go applies the option. Otherwise it
+// says, in a few words, what ocserv 1.1.6 does with the option that
+// ocserv-go does not: the server warns at start-up when such an option is
+// set (Config.NotImplemented) and docs/compat.md lists it.
+func (o OptionInfo) NotImplemented() string { return notImplemented[o.Name] }
+
 const (
 	sG  = ScopeGlobal
 	sV  = ScopeGlobal | ScopeVhost
@@ -165,6 +171,27 @@ var optionTable = []OptionInfo{
 	{"compression-algo-priority", true, sG, true},
 	{"no-compress-limit", false, sV, true},
 	{"kkdcp", true, sV, true},
+}
+
+// notImplemented is the one list of options that ocserv-go reads but does
+// not (fully) apply: option name -> what is missing. When an option gets
+// implemented, delete its line here and update its row in docs/compat.md
+// ("Every ocserv 1.1.6 option"); TestCompatOptionTable checks that the two
+// agree.
+var notImplemented = map[string]string{
+	"rx-data-per-sec":       "bandwidth limits are not enforced (occtl only shows the value)",
+	"tx-data-per-sec":       "bandwidth limits are not enforced (occtl only shows the value)",
+	"sec-mod-scale":         "only one sec-mod instance runs",
+	"kkdcp":                 "there is no KKDCP (Kerberos) proxy",
+	"ban-points-kkdcp":      "there is no KKDCP (Kerberos) proxy",
+	"output-buffer":         "the socket send buffers are not resized",
+	"included-http-headers": "the headers are not sent",
+	"ocsp-response":         "no OCSP response is stapled",
+	"dh-params":             "Go's TLS has no DHE key exchange",
+	"srk-pin":               "TPM keys are not supported",
+	"srk-pin-file":          "TPM keys are not supported",
+	"debug-no-secmod-stats": "workers report their statistics to sec-mod anyway",
+	"try-mtu-discovery":     "only the path-MTU discovery flag of the UDP socket is set; the worker does no DPD-driven MTU search",
 }
 
 var optionIndex = func() map[string]OptionInfo {
