@@ -187,36 +187,70 @@ func checkCompatStatus(t *testing.T, r compatRow, o OptionInfo) {
 	}
 }
 
+// unimplementedValues gives, for options of notImplemented with an inert
+// rule, a value with an effect in ocserv and one without; other options
+// are set to "1".
+var unimplementedValues = map[string][2]string{
+	"rx-data-per-sec":       {"200000", "999"},
+	"tx-data-per-sec":       {"1000", "0"},
+	"sec-mod-scale":         {"4", "1"},
+	"output-buffer":         {"10", "0"},
+	"debug-no-secmod-stats": {"true", "false"},
+	"try-mtu-discovery":     {"yes", "false"},
+}
+
 // TestNotImplementedRecorded checks, option by option, that the main-file
-// handler records exactly the options of notImplemented (and only where
-// they are not ignored for another reason), so that start-up warns about
-// each of them.
+// handler records exactly the options of notImplemented set to a value
+// with an effect in ocserv (and only where they are not ignored for another
+// reason), so that start-up warns about each of them.
 func TestNotImplementedRecorded(t *testing.T) {
+	for name, u := range notImplemented {
+		if _, ok := unimplementedValues[name]; u.inert != nil && !ok {
+			t.Errorf("%s has an inert rule but no test values in unimplementedValues", name)
+		}
+	}
 	for _, o := range AllOptions() {
+		vals, ok := unimplementedValues[o.Name]
+		if !ok {
+			vals = [2]string{"1", ""}
+		}
 		for _, vhost := range []bool{false, true} {
-			var buf bytes.Buffer
-			l := &loader{cfg: newConfig(), w: &buf}
 			section := ""
 			if vhost {
 				section = "vhost:v.example"
 			}
-			l.handle(section, o.Name, "1", 1)
+			l := &loader{cfg: newConfig(), w: &bytes.Buffer{}}
+			l.handle(section, o.Name, vals[0], 1)
 			want := o.NotImplemented() != "" && o.Scope != ScopePerUser && (!vhost || o.Scope&ScopeVhost != 0)
-			got := l.cfg.NotImplemented
-			if !want {
-				if len(got) != 0 {
-					t.Errorf("%s (vhost %v): recorded %+v, want nothing", o.Name, vhost, got)
-				}
+			checkRecorded(t, l.cfg.NotImplemented, o, vhost, want)
+			if vals[1] == "" {
 				continue
 			}
-			wantVhost := ""
-			if vhost {
-				wantVhost = "v.example"
-			}
-			if len(got) != 1 || got[0].Option != o.Name || got[0].Vhost != wantVhost || got[0].Reason != o.NotImplemented() {
-				t.Errorf("%s (vhost %v): recorded %+v", o.Name, vhost, got)
-			}
+			// The value without effect, alone and after the other one.
+			l = &loader{cfg: newConfig(), w: &bytes.Buffer{}}
+			l.handle(section, o.Name, vals[1], 1)
+			checkRecorded(t, l.cfg.NotImplemented, o, vhost, false)
+			l.handle(section, o.Name, vals[0], 2)
+			l.handle(section, o.Name, vals[1], 3)
+			checkRecorded(t, l.cfg.NotImplemented, o, vhost, false)
 		}
+	}
+}
+
+func checkRecorded(t *testing.T, got []UnimplementedUse, o OptionInfo, vhost, want bool) {
+	t.Helper()
+	if !want {
+		if len(got) != 0 {
+			t.Errorf("%s (vhost %v): recorded %+v, want nothing", o.Name, vhost, got)
+		}
+		return
+	}
+	wantVhost := ""
+	if vhost {
+		wantVhost = "v.example"
+	}
+	if len(got) != 1 || got[0].Option != o.Name || got[0].Vhost != wantVhost || got[0].Reason != o.NotImplemented() {
+		t.Errorf("%s (vhost %v): recorded %+v", o.Name, vhost, got)
 	}
 }
 
@@ -231,6 +265,7 @@ func TestStartupWarnings(t *testing.T) {
 		"device = d", "ipv4-network = 10.0.0.0/8",
 		"rx-data-per-sec = 200000", "sec-mod-scale = 4", "rx-data-per-sec = 300000",
 		"kkdcp = /KdcProxy EXAMPLE.COM udp@127.0.0.1:88", "dpd = 30",
+		"try-mtu-discovery = true", "debug-no-secmod-stats = false", "output-buffer = 0", "try-mtu-discovery = false",
 		"[vhost:v.example]",
 		"auth = plain[passwd=/p]", "server-cert = /c", "server-key = /k", "ipv4-network = 10.1.0.0/16",
 		"output-buffer = 10", "sec-mod-scale = 2",
@@ -241,10 +276,10 @@ func TestStartupWarnings(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	want := []string{
-		"warning: the option 'rx-data-per-sec' is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"] + " (see docs/compat.md)",
-		"warning: the option 'sec-mod-scale' is not implemented by ocserv-go: " + notImplemented["sec-mod-scale"] + " (see docs/compat.md)",
-		"warning: the option 'kkdcp' is not implemented by ocserv-go: " + notImplemented["kkdcp"] + " (see docs/compat.md)",
-		"warning: vhost:v.example: the option 'output-buffer' is not implemented by ocserv-go: " + notImplemented["output-buffer"] + " (see docs/compat.md)",
+		"warning: the option 'rx-data-per-sec' is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"].what + " (see docs/compat.md)",
+		"warning: the option 'sec-mod-scale' is not implemented by ocserv-go: " + notImplemented["sec-mod-scale"].what + " (see docs/compat.md)",
+		"warning: the option 'kkdcp' is not implemented by ocserv-go: " + notImplemented["kkdcp"].what + " (see docs/compat.md)",
+		"warning: vhost:v.example: the option 'output-buffer' is not implemented by ocserv-go: " + notImplemented["output-buffer"].what + " (see docs/compat.md)",
 	}
 	got := cfg.StartupWarnings()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -259,15 +294,16 @@ func TestStartupWarnings(t *testing.T) {
 }
 
 // TestUserFileWarnings: a per-user or per-group file that sets an option
-// ocserv-go does not apply gets a log line naming the option and the file;
-// applied options get none.
+// ocserv-go does not apply gets a log line naming the option and the file
+// for each line with an effect in ocserv; applied options and values
+// without effect (rx-data-per-sec = 0: unlimited) get none.
 func TestUserFileWarnings(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "users"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "users", "bob")
-	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\nrx-data-per-sec = 0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	v := newVhost("default")
@@ -277,12 +313,12 @@ func TestUserFileWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RxDataPerSec != 2 || s.DPD != 30 {
-		t.Errorf("values: rx %d dpd %d", s.RxDataPerSec, s.DPD)
+	if s.RxDataPerSec != 0 || s.TxDataPerSec != 1 || s.DPD != 30 {
+		t.Errorf("values: rx %d tx %d dpd %d", s.RxDataPerSec, s.TxDataPerSec, s.DPD)
 	}
 	want := []string{
-		"option 'rx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"] + " (see docs/compat.md)",
-		"option 'tx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["tx-data-per-sec"] + " (see docs/compat.md)",
+		"option 'rx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"].what + " (see docs/compat.md)",
+		"option 'tx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["tx-data-per-sec"].what + " (see docs/compat.md)",
 	}
 	if strings.Join(logs, "\n") != strings.Join(want, "\n") {
 		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(logs, "\n"), strings.Join(want, "\n"))

@@ -25,8 +25,9 @@ type OptionInfo struct {
 // NotImplemented is empty when ocserv-go applies the option. Otherwise it
 // says, in a few words, what ocserv 1.1.6 does with the option that
 // ocserv-go does not: the server warns at start-up when such an option is
-// set (Config.NotImplemented) and docs/compat.md lists it.
-func (o OptionInfo) NotImplemented() string { return notImplemented[o.Name] }
+// set to a value that has an effect in ocserv (Config.NotImplemented), and
+// docs/compat.md lists it.
+func (o OptionInfo) NotImplemented() string { return notImplemented[o.Name].what }
 
 const (
 	sG  = ScopeGlobal
@@ -173,25 +174,45 @@ var optionTable = []OptionInfo{
 	{"kkdcp", true, sV, true},
 }
 
+// unimplemented is what ocserv-go lacks for one option.
+type unimplemented struct {
+	what string // what ocserv 1.1.6 does with the option that ocserv-go does not
+	// inert, when not nil, reports values with which the option has no
+	// effect in ocserv 1.1.6 either (e.g. a limit of 0): no warning then.
+	inert func(value string) bool
+}
+
 // notImplemented is the one list of options that ocserv-go reads but does
-// not (fully) apply: option name -> what is missing. When an option gets
-// implemented, delete its line here and update its row in docs/compat.md
-// ("Every ocserv 1.1.6 option"); TestCompatOptionTable checks that the two
-// agree.
-var notImplemented = map[string]string{
-	"rx-data-per-sec":       "bandwidth limits are not enforced (occtl only shows the value)",
-	"tx-data-per-sec":       "bandwidth limits are not enforced (occtl only shows the value)",
-	"sec-mod-scale":         "only one sec-mod instance runs",
-	"kkdcp":                 "there is no KKDCP (Kerberos) proxy",
-	"ban-points-kkdcp":      "there is no KKDCP (Kerberos) proxy",
-	"output-buffer":         "the socket send buffers are not resized",
-	"included-http-headers": "the headers are not sent",
-	"ocsp-response":         "no OCSP response is stapled",
-	"dh-params":             "Go's TLS has no DHE key exchange",
-	"srk-pin":               "TPM keys are not supported",
-	"srk-pin-file":          "TPM keys are not supported",
-	"debug-no-secmod-stats": "workers report their statistics to sec-mod anyway",
-	"try-mtu-discovery":     "only the path-MTU discovery flag of the UDP socket is set; the worker does no DPD-driven MTU search",
+// not (fully) apply. When an option gets implemented, delete its line here
+// and update its row in docs/compat.md ("Every ocserv 1.1.6 option");
+// TestCompatOptionTable checks that the two agree.
+var notImplemented = map[string]unimplemented{
+	"rx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", belowOneKB},
+	"tx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", belowOneKB},
+	"sec-mod-scale":         {"only one sec-mod instance runs", func(v string) bool { return num(v) <= 1 }},
+	"kkdcp":                 {"there is no KKDCP (Kerberos) proxy", nil},
+	"ban-points-kkdcp":      {"there is no KKDCP (Kerberos) proxy", nil},
+	"output-buffer":         {"the socket send buffers are not resized", func(v string) bool { return num(v) <= 0 }},
+	"included-http-headers": {"the headers are not sent", nil},
+	"ocsp-response":         {"no OCSP response is stapled", nil},
+	"dh-params":             {"Go's TLS has no DHE key exchange", nil},
+	"srk-pin":               {"TPM keys are not supported", nil},
+	"srk-pin-file":          {"TPM keys are not supported", nil},
+	"debug-no-secmod-stats": {"workers report their statistics to sec-mod anyway", notTrue},
+	"try-mtu-discovery":     {"only the path-MTU discovery flag of the UDP socket is set; the worker does no DPD-driven MTU search", notTrue},
+}
+
+// belowOneKB: ocserv stores bandwidth limits in units of 1000 bytes, so a
+// value below 1000 means unlimited.
+func belowOneKB(v string) bool { return int(int32(strtol(v, 10)))/1000 <= 0 }
+
+func notTrue(v string) bool { return !isTrue(v) }
+
+// warnsFor reports whether setting the option to value makes ocserv-go
+// warn: the option is not implemented and value has an effect in ocserv.
+func (o OptionInfo) warnsFor(value string) bool {
+	u, ok := notImplemented[o.Name]
+	return ok && (u.inert == nil || !u.inert(value))
 }
 
 var optionIndex = func() map[string]OptionInfo {

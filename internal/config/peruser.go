@@ -63,7 +63,7 @@ func parseUserFile(u *UserFile, file string, logf Logf) error {
 		if !ok {
 			return true
 		}
-		if w := userFileWarning(name, file); w != "" {
+		if w := userFileWarning(name, value, file); w != "" {
 			logf("%s", w)
 		}
 		switch name {

@@ -35,12 +35,14 @@ func (c *Config) StartupWarnings() []string {
 	return out
 }
 
-// noteUnimplemented records that the section being read sets option name,
-// when ocserv-go does not apply it there. Global-only options inside a
-// virtual host are ignored with ocserv's own warning and per-user-only
-// options are unknown in the main file, so neither is recorded. Each
-// option is recorded once per section.
-func (l *loader) noteUnimplemented(v *Vhost, name string) {
+// noteUnimplemented keeps Config.NotImplemented up to date for one line of
+// the main file: option name set to value in the section being read. A
+// value with an effect in ocserv records the option (once per section); a
+// value without one (e.g. try-mtu-discovery = false) removes an earlier
+// record, as the last line wins. Global-only options inside a virtual host
+// are ignored with ocserv's own warning and per-user-only options are
+// unknown in the main file, so neither is recorded.
+func (l *loader) noteUnimplemented(v *Vhost, name, value string) {
 	o, ok := LookupOption(name)
 	if !ok || o.NotImplemented() == "" {
 		return
@@ -54,19 +56,26 @@ func (l *loader) noteUnimplemented(v *Vhost, name string) {
 	} else if o.Scope&ScopeGlobal == 0 {
 		return
 	}
-	for _, u := range l.cfg.NotImplemented {
+	list := l.cfg.NotImplemented
+	for i, u := range list {
 		if u.Option == name && u.Vhost == vhost {
+			if !o.warnsFor(value) {
+				l.cfg.NotImplemented = append(list[:i:i], list[i+1:]...)
+			}
 			return
 		}
 	}
-	l.cfg.NotImplemented = append(l.cfg.NotImplemented, UnimplementedUse{Option: name, Vhost: vhost, Reason: o.NotImplemented()})
+	if o.warnsFor(value) {
+		l.cfg.NotImplemented = append(list, UnimplementedUse{Option: name, Vhost: vhost, Reason: o.NotImplemented()})
+	}
 }
 
 // userFileWarning is the message logged when a per-user or per-group file
-// sets an option ocserv-go does not apply ("" when it applies it).
-func userFileWarning(name, file string) string {
+// sets an option ocserv-go does not apply to a value with an effect in
+// ocserv ("" otherwise).
+func userFileWarning(name, value, file string) string {
 	o, ok := LookupOption(name)
-	if !ok || o.Scope&ScopePerUser == 0 || o.NotImplemented() == "" {
+	if !ok || o.Scope&ScopePerUser == 0 || !o.warnsFor(value) {
 		return ""
 	}
 	return fmt.Sprintf("option '%s' in %s is not implemented by ocserv-go: %s (see %s)", name, file, o.NotImplemented(), compatDoc)
