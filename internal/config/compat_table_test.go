@@ -80,6 +80,7 @@ var compatStatusPrefixes = []string{
 	"applied",
 	"not implemented — warned at start-up",
 	"partly implemented — warned at start-up",
+	"partly implemented — warned at login",
 	"alias",
 	"refused",
 	"deprecated",
@@ -159,6 +160,9 @@ func TestCompatOptionTable(t *testing.T) {
 	}
 }
 
+// compatWarned matches the statuses of options ocserv-go warns about.
+var compatWarned = regexp.MustCompile(`warned at (start-up|login)`)
+
 // checkCompatStatus checks one row's status against the loader's knowledge
 // of the option.
 func checkCompatStatus(t *testing.T, r compatRow, o OptionInfo) {
@@ -172,12 +176,12 @@ func checkCompatStatus(t *testing.T, r compatRow, o OptionInfo) {
 	if !known {
 		t.Errorf("compat.md line %d (%s): status %q starts with none of %q", r.line, r.option, r.status, compatStatusPrefixes)
 	}
-	warned := strings.Contains(r.statusLC, "warned at start-up")
+	warned := compatWarned.MatchString(r.statusLC)
 	switch {
 	case warned && o.NotImplemented() == "":
 		t.Errorf("compat.md line %d: %s is %q, but the loader does not warn about it (not in notImplemented, internal/config/options.go)", r.line, r.option, r.status)
 	case !warned && o.NotImplemented() != "":
-		t.Errorf("compat.md line %d: %s is in notImplemented (%q) but its status %q does not say \"warned at start-up\"", r.line, r.option, o.NotImplemented(), r.status)
+		t.Errorf("compat.md line %d: %s is in notImplemented (%q) but its status %q does not say \"warned at start-up\" (or \"warned at login\")", r.line, r.option, o.NotImplemented(), r.status)
 	case strings.Contains(r.statusLC, "not implemented") && !warned:
 		t.Errorf("compat.md line %d: %s is not implemented but not warned about", r.line, r.option)
 	}
@@ -221,7 +225,12 @@ func TestNotImplementedRecorded(t *testing.T) {
 			}
 			l := &loader{cfg: newConfig(), w: &bytes.Buffer{}}
 			l.handle(section, o.Name, vals[0], 1)
-			want := o.NotImplemented() != "" && o.Scope != ScopePerUser && (!vhost || o.Scope&ScopeVhost != 0)
+			place := ScopeGlobal
+			if vhost {
+				place = ScopeVhost
+			}
+			u := notImplemented[o.Name]
+			want := u.what != "" && o.Scope&place != 0 && (u.where == 0 || u.where&place != 0)
 			checkRecorded(t, l.cfg.NotImplemented, o, vhost, want)
 			if vals[1] == "" {
 				continue
@@ -303,7 +312,7 @@ func TestUserFileWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "users", "bob")
-	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\nrx-data-per-sec = 0\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\nrx-data-per-sec = 0\nuser-profile = /p.xml\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	v := newVhost("default")
@@ -319,6 +328,7 @@ func TestUserFileWarnings(t *testing.T) {
 	want := []string{
 		"option 'rx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"].what + " (see docs/compat.md)",
 		"option 'tx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["tx-data-per-sec"].what + " (see docs/compat.md)",
+		"option 'user-profile' in " + file + " is not implemented by ocserv-go: " + notImplemented["user-profile"].what + " (see docs/compat.md)",
 	}
 	if strings.Join(logs, "\n") != strings.Join(want, "\n") {
 		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(logs, "\n"), strings.Join(want, "\n"))

@@ -47,25 +47,23 @@ func (l *loader) noteUnimplemented(v *Vhost, name, value string) {
 	if !ok || o.NotImplemented() == "" {
 		return
 	}
-	vhost := ""
+	vhost, place := "", ScopeGlobal
 	if !v.dflt {
-		vhost = v.Name
-		if o.Scope&ScopeVhost == 0 {
-			return
-		}
-	} else if o.Scope&ScopeGlobal == 0 {
+		vhost, place = v.Name, ScopeVhost
+	}
+	if o.Scope&place == 0 {
 		return
 	}
 	list := l.cfg.NotImplemented
 	for i, u := range list {
 		if u.Option == name && u.Vhost == vhost {
-			if !o.warnsFor(value) {
+			if !o.warnsFor(place, value) {
 				l.cfg.NotImplemented = append(list[:i:i], list[i+1:]...)
 			}
 			return
 		}
 	}
-	if o.warnsFor(value) {
+	if o.warnsFor(place, value) {
 		l.cfg.NotImplemented = append(list, UnimplementedUse{Option: name, Vhost: vhost, Reason: o.NotImplemented()})
 	}
 }
@@ -75,7 +73,7 @@ func (l *loader) noteUnimplemented(v *Vhost, name, value string) {
 // ocserv ("" otherwise).
 func userFileWarning(name, value, file string) string {
 	o, ok := LookupOption(name)
-	if !ok || o.Scope&ScopePerUser == 0 || !o.warnsFor(value) {
+	if !ok || o.Scope&ScopePerUser == 0 || !o.warnsFor(ScopePerUser, value) {
 		return ""
 	}
 	return fmt.Sprintf("option '%s' in %s is not implemented by ocserv-go: %s (see %s)", name, file, o.NotImplemented(), compatDoc)
