@@ -121,7 +121,7 @@ func repoTestNames(t *testing.T) map[string]bool {
 // against the loader: every option of the loader's table has exactly one
 // row and every row is an option the loader knows; a row says "warned at
 // start-up" exactly when the option is in notImplemented; per-user-only
-// keys say so; every test the table names exists.
+// keys say so; every test and every file the table names exists.
 func TestCompatOptionTable(t *testing.T) {
 	rows := readCompatTable(t)
 	tests := repoTestNames(t)
@@ -144,9 +144,7 @@ func TestCompatOptionTable(t *testing.T) {
 				t.Errorf("compat.md line %d (%s): test %s does not exist", r.line, r.option, name)
 			}
 		}
-		if r.where == "" {
-			t.Errorf("compat.md line %d (%s): empty 'where' cell", r.line, r.option)
-		}
+		checkCompatWhere(t, r)
 	}
 	for _, o := range AllOptions() {
 		if _, ok := seen[o.Name]; !ok {
@@ -156,6 +154,36 @@ func TestCompatOptionTable(t *testing.T) {
 	for name := range notImplemented {
 		if _, ok := LookupOption(name); !ok {
 			t.Errorf("notImplemented lists %s, which is not in optionTable", name)
+		}
+	}
+}
+
+// checkCompatWhere checks that the files and packages of a row's "where"
+// cell exist: "a/b/c.go, d.go, e/f (note)" names a/b/c.go, a/b/d.go and
+// e/f, relative to the repository's root.
+func checkCompatWhere(t *testing.T, r compatRow) {
+	t.Helper()
+	if r.where == "" {
+		t.Errorf("compat.md line %d (%s): empty 'where' cell", r.line, r.option)
+		return
+	}
+	dir := ""
+	for _, tok := range strings.Split(r.where, ",") {
+		tok = strings.TrimSpace(tok)
+		if i := strings.Index(tok, " ("); i >= 0 {
+			tok = tok[:i]
+		}
+		path := tok
+		if strings.Contains(tok, "/") {
+			dir = tok
+			if strings.HasSuffix(tok, ".go") {
+				dir = filepath.Dir(tok)
+			}
+		} else if dir != "" {
+			path = dir + "/" + tok
+		}
+		if _, err := os.Stat(filepath.Join("../..", path)); err != nil {
+			t.Errorf("compat.md line %d (%s): 'where' names %s, which does not exist", r.line, r.option, path)
 		}
 	}
 }
