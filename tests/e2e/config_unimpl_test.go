@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 // and tx-data-per-sec in alice's config-per-user file, both servers start
 // and alice logs in and passes traffic; ours logs one start-up warning per
 // main-file option (naming it and docs/compat.md) and one warning for the
-// per-user file at her login. The real ocserv applies these options and
-// prints no such line.
+// per-user file at her login, and the main-file warnings again on SIGHUP.
+// The real ocserv applies these options and prints no such line.
 func TestConfigNotImplementedWarned(t *testing.T) {
 	r := rig.New(t, rig.Options{})
 	r.AddUser("alice", "alice-Pass-1")
@@ -60,6 +61,18 @@ func TestConfigNotImplementedWarned(t *testing.T) {
 		want := "option 'tx-data-per-sec' in " + users + "/alice is not implemented by ocserv-go"
 		if !srv.WaitLog(want, 5*time.Second) {
 			t.Errorf("no warning for the per-user file (want %q):\n%s", want, tailLines(srv.Log(), 40))
+		}
+		// A reload warns again (the file may have gained such options).
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
+			t.Fatalf("SIGHUP: %v", err)
+		}
+		again := "warning: the option 'output-buffer' is not implemented by ocserv-go: "
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(srv.Log(), again) < 2 && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if n := strings.Count(srv.Log(), again); n != 2 {
+			t.Errorf("after SIGHUP the output-buffer warning appears %d times, want 2 (start-up and reload):\n%s", n, tailLines(srv.Log(), 40))
 		}
 	})
 }
