@@ -70,7 +70,8 @@ func (l *loader) noteUnimplemented(v *Vhost, name, value string) {
 
 // userFileWarning is the message logged when a per-user or per-group file
 // sets an option ocserv-go does not apply to a value with an effect in
-// ocserv ("" otherwise).
+// ocserv ("" otherwise). It goes through the reader's Logf, with the
+// other messages about these files (sec-mod: info level).
 func userFileWarning(name, value, file string) string {
 	o, ok := LookupOption(name)
 	if !ok || o.Scope&ScopePerUser == 0 || !o.warnsFor(ScopePerUser, value) {
