@@ -24,9 +24,10 @@ type OptionInfo struct {
 
 // NotImplemented is empty when ocserv-go applies the option. Otherwise it
 // says, in a few words, what ocserv 1.1.6 does with the option that
-// ocserv-go does not: the server warns at start-up when such an option is
-// set to a value that has an effect in ocserv (Config.NotImplemented), and
-// docs/compat.md lists it.
+// ocserv-go does not (for some options only when a per-user or per-group
+// file sets it): the server warns when such an option is set to a value
+// that has an effect in ocserv (Config.NotImplemented at start-up, the
+// per-user/group file reader at login), and docs/compat.md lists it.
 func (o OptionInfo) NotImplemented() string { return notImplemented[o.Name].what }
 
 const (
