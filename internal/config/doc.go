@@ -26,4 +26,11 @@
 //     order (ocserv uses readdir order).
 //   - auto-select-group does not enumerate groups at load time; the auth
 //     modules do that when they need the list.
+//
+// Options that ocserv-go reads but does not (fully) apply are listed once,
+// in options.go (notImplemented). Load records the ones a configuration
+// sets in Config.NotImplemented (main logs Config.StartupWarnings when the
+// server starts; ocserv -t prints nothing more than ocserv does), and the
+// per-user/group file reader logs them for each file. docs/compat.md's
+// table "Every ocserv 1.1.6 option" must agree (TestCompatOptionTable).
 package config

@@ -118,6 +118,7 @@ func (l *loader) handle(section, name, rawValue string, line int) bool {
 	if !ok {
 		return true
 	}
+	l.noteUnimplemented(v, name, value)
 	isVhost := !v.dflt
 	// global reports whether the key may be applied; inside a vhost it
 	// prints ocserv's warning instead.

@@ -22,6 +22,14 @@ type OptionInfo struct {
 	Reloadable bool  // false = read at start-up only (S in config.md)
 }
 
+// NotImplemented is empty when ocserv-go applies the option. Otherwise it
+// says, in a few words, what ocserv 1.1.6 does with the option that
+// ocserv-go does not (for some options only when a per-user or per-group
+// file sets it): the server warns when such an option is set to a value
+// that has an effect in ocserv (Config.NotImplemented at start-up, the
+// per-user/group file reader at login), and docs/compat.md lists it.
+func (o OptionInfo) NotImplemented() string { return notImplemented[o.Name].what }
+
 const (
 	sG  = ScopeGlobal
 	sV  = ScopeGlobal | ScopeVhost
@@ -165,6 +173,56 @@ var optionTable = []OptionInfo{
 	{"compression-algo-priority", true, sG, true},
 	{"no-compress-limit", false, sV, true},
 	{"kkdcp", true, sV, true},
+}
+
+// unimplemented is what ocserv-go lacks for one option.
+type unimplemented struct {
+	what string // what ocserv 1.1.6 does with the option that ocserv-go does not
+	// where limits the warning to the places (ScopeGlobal, ScopeVhost,
+	// ScopePerUser) where the option is not applied; 0 means everywhere.
+	where Scope
+	// inert, when not nil, reports values with which the option has no
+	// effect in ocserv 1.1.6 either (e.g. a limit of 0): no warning then.
+	inert func(value string) bool
+}
+
+// notImplemented is the one list of options that ocserv-go reads but does
+// not (fully) apply. When an option gets implemented, delete its line here
+// and update its row in docs/compat.md ("Every ocserv 1.1.6 option");
+// TestCompatOptionTable checks that the two agree.
+var notImplemented = map[string]unimplemented{
+	"rx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", 0, belowOneKB},
+	"tx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", 0, belowOneKB},
+	"sec-mod-scale":         {"only one sec-mod instance runs", 0, func(v string) bool { return num(v) <= 1 }},
+	"kkdcp":                 {"there is no KKDCP (Kerberos) proxy", 0, nil},
+	"ban-points-kkdcp":      {"there is no KKDCP (Kerberos) proxy", 0, nil},
+	"output-buffer":         {"the socket send buffers are not resized", 0, func(v string) bool { return num(v) <= 0 }},
+	"included-http-headers": {"the headers are not sent", 0, nil},
+	"ocsp-response":         {"no OCSP response is stapled", 0, nil},
+	"dh-params":             {"Go's TLS has no DHE key exchange", 0, nil},
+	"srk-pin":               {"TPM keys are not supported", 0, nil},
+	"srk-pin-file":          {"TPM keys are not supported", 0, nil},
+	"debug-no-secmod-stats": {"workers report their statistics to sec-mod anyway", 0, notTrue},
+	"try-mtu-discovery":     {"only the path-MTU discovery flag of the UDP socket is set; the worker does no DPD-driven MTU search", 0, notTrue},
+	"user-profile":          {"a per-user or per-group value is not served: the worker serves the vhost's file", ScopePerUser, nil},
+	"stats-report-time":     {"a per-user or per-group value does not change how often the worker reports its statistics (the vhost's value is used)", ScopePerUser, nil},
+}
+
+// belowOneKB: ocserv stores bandwidth limits in units of 1000 bytes, so a
+// value below 1000 means unlimited.
+func belowOneKB(v string) bool { return int(int32(strtol(v, 10)))/1000 <= 0 }
+
+func notTrue(v string) bool { return !isTrue(v) }
+
+// warnsFor reports whether setting the option to value at place (the
+// global section, a vhost, or a per-user/group file) makes ocserv-go warn:
+// the option is not implemented there and value has an effect in ocserv.
+func (o OptionInfo) warnsFor(place Scope, value string) bool {
+	u, ok := notImplemented[o.Name]
+	if !ok || (u.where != 0 && u.where&place == 0) {
+		return false
+	}
+	return u.inert == nil || !u.inert(value)
 }
 
 var optionIndex = func() map[string]OptionInfo {

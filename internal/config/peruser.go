@@ -63,6 +63,9 @@ func parseUserFile(u *UserFile, file string, logf Logf) error {
 		if !ok {
 			return true
 		}
+		if w := userFileWarning(name, value, file); w != "" {
+			logf("%s", w)
+		}
 		switch name {
 		case "no-udp":
 			u.NoUDP = ptr(isTrue(value))

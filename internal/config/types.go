@@ -112,6 +112,10 @@ type Config struct {
 	RouteAddCmd          string   `json:"route_add_cmd,omitempty"`
 	RouteDelCmd          string   `json:"route_del_cmd,omitempty"`
 	CompressionAlgoPrio  []string `json:"compression_algo_priority,omitempty"` // raw ALGO:PRIO values
+
+	// NotImplemented lists the options set that ocserv-go does not apply,
+	// in file order (see StartupWarnings).
+	NotImplemented []UnimplementedUse `json:"-"`
 }
 
 // Default returns the default server.

@@ -27,6 +27,9 @@ func (s *server) reload(o Options) error {
 		}
 		return fmt.Errorf("error reloading the configuration: %w", err)
 	}
+	for _, w := range newCfg.StartupWarnings() {
+		s.log.Noticef("%s", w)
+	}
 	old := s.config()
 	keepStartupOptions(newCfg, old)
 	s.mu.Lock()

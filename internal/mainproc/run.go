@@ -71,6 +71,13 @@ func Run(cfg *config.Config, o Options) int {
 		}
 		return 1
 	}
+	// Options read but not applied (docs/compat.md): warned, never silent.
+	for _, w := range cfg.StartupWarnings() {
+		log.Noticef("%s", w)
+		if !mirrored {
+			fmt.Fprintln(o.Stderr, w)
+		}
+	}
 	lns, err := openListeners(cfg, log, o.Stderr)
 	if err != nil {
 		return fatal(err)
