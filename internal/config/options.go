@@ -205,7 +205,6 @@ var notImplemented = map[string]unimplemented{
 	"debug-no-secmod-stats": {"workers report their statistics to sec-mod anyway", 0, notTrue},
 	"try-mtu-discovery":     {"only the path-MTU discovery flag of the UDP socket is set; the worker does no DPD-driven MTU search", 0, notTrue},
 	"user-profile":          {"a per-user or per-group value is not served: the worker serves the vhost's file", ScopePerUser, nil},
-	"stats-report-time":     {"a per-user or per-group value does not change how often the worker reports its statistics (the vhost's value is used)", ScopePerUser, nil},
 }
 
 // belowOneKB: ocserv stores bandwidth limits in units of 1000 bytes, so a

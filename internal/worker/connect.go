@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"github.com/ocserv-go/ocserv/internal/config"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -151,7 +152,7 @@ func (s *session) settings(r *httpwire.Request) {
 		s.idle = v.MobileIdleTimeout
 	}
 	s.sessionTimeout = u32(gc.SessionTimeoutSecs, v.SessionTimeout)
-	s.statsEvery = v.StatsReportTime
+	s.statsEvery = statsInterval(gc, v)
 	s.mtuOpt = u32(gc.Mtu, v.MTU)
 	s.subnetPrefix = u32(gc.Ipv6SubnetPrefix, v.IPv6SubnetPrefix)
 	s.netPrio = u32(gc.NetPriority, v.NetPriority.Packed())
@@ -359,4 +360,15 @@ func (s *session) routeHeaders(add func(string, string), name string, routes []s
 func (s *session) subst(t string) string {
 	t = strings.ReplaceAll(t, "%{U}", s.w.auth.username)
 	return strings.ReplaceAll(t, "%{G}", s.rep.GetGroupName())
+}
+
+// statsInterval is how often the worker reports its statistics: the
+// session's interim-update interval (a per-user/group stats-report-time,
+// or RADIUS Acct-Interim-Interval with groupconfig), else the vhost's
+// stats-report-time, as ocserv's worker does.
+func statsInterval(gc *ipcpb.GroupConfig, v *config.Vhost) int {
+	if gc != nil && gc.InterimUpdateSecs != nil {
+		return int(gc.GetInterimUpdateSecs())
+	}
+	return v.StatsReportTime
 }
