@@ -43,7 +43,11 @@ func TestMain(m *testing.M) {
 	case "unixprobe":
 		os.Exit(unixProbeMain(os.Getenv("OCR_PATH"), os.Getenv("OCR_PAYLOAD")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if oursDir != "" {
+		os.RemoveAll(oursDir)
+	}
+	os.Exit(code)
 }
 
 // ---- servers under test ----------------------------------------------
@@ -81,13 +85,51 @@ func selectedServers() []serverKind {
 	return ks
 }
 
-// serverBinary returns the server program of kind (building ours).
+// serverBinary returns the server program of kind (building ours once
+// per test process).
 func serverBinary(t *testing.T, kind serverKind) string {
 	t.Helper()
 	if kind == realServer {
 		return rig.RealOcserv
 	}
-	return rig.BuildOurs(t, "ocserv")
+	return ourBinary(t, "ocserv")
+}
+
+var (
+	oursOnce sync.Once
+	oursDir  string // removed by TestMain
+	oursErr  error
+)
+
+// ourBinary builds ./cmd/ocserv, ./cmd/ocserv-worker and ./cmd/occtl once
+// per test process (as the Makefile and rig.BuildOurs do: ocserv with cgo,
+// the worker and occtl static) and returns the path of name.
+func ourBinary(t *testing.T, name string) string {
+	t.Helper()
+	oursOnce.Do(func() {
+		root, err := rig.RepoRoot()
+		if err != nil {
+			oursErr = err
+			return
+		}
+		if oursDir, oursErr = os.MkdirTemp("", "ocrhostile-bin-"); oursErr != nil {
+			return
+		}
+		os.Chmod(oursDir, 0o755)
+		for n, cgo := range map[string]string{"ocserv": "1", "ocserv-worker": "0", "occtl": "0"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(oursDir, n), "./cmd/"+n)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				oursErr = fmt.Errorf("go build ./cmd/%s: %w\n%s", n, err, msg)
+				return
+			}
+		}
+	})
+	if oursErr != nil {
+		t.Fatalf("building ours: %v", oursErr)
+	}
+	return filepath.Join(oursDir, name)
 }
 
 // forEachServer runs fn as a subtest per selected server kind, the real

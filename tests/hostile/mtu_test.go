@@ -84,5 +84,3 @@ func TestHostileAbsurdMTU(t *testing.T) {
 		}
 	}
 }
-
-
