@@ -103,7 +103,9 @@ var (
 
 // ourBinary builds ./cmd/ocserv, ./cmd/ocserv-worker and ./cmd/occtl once
 // per test process (as the Makefile and rig.BuildOurs do: ocserv with cgo,
-// the worker and occtl static) and returns the path of name.
+// the worker and occtl static) and returns the path of name. (The
+// directory name must not look like a rig directory: every rig.New removes
+// "ocr"+7 base-36 characters directories of dead test processes.)
 func ourBinary(t *testing.T, name string) string {
 	t.Helper()
 	oursOnce.Do(func() {
@@ -112,7 +114,7 @@ func ourBinary(t *testing.T, name string) string {
 			oursErr = err
 			return
 		}
-		if oursDir, oursErr = os.MkdirTemp("", "ocrhostile-bin-"); oursErr != nil {
+		if oursDir, oursErr = os.MkdirTemp("", "hostile-ours-bin-"); oursErr != nil {
 			return
 		}
 		os.Chmod(oursDir, 0o755)
