@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -636,9 +637,10 @@ func memSampler(t *testing.T, r *rig.Rig) func() (maxkB int64, samples int) {
 	var max int64
 	var n int
 	done := make(chan struct{})
+	first := make(chan struct{})
 	go func() {
 		defer close(done)
-		for {
+		for pass := 0; ; pass++ {
 			o, _ := exec.Command("ip", "netns", "pids", r.ServerNS).Output()
 			for _, f := range strings.Fields(string(o)) {
 				pid, _ := strconv.Atoi(f)
@@ -649,6 +651,9 @@ func memSampler(t *testing.T, r *rig.Rig) func() (maxkB int64, samples int) {
 					}
 				}
 			}
+			if pass == 0 {
+				close(first)
+			}
 			select {
 			case <-stop:
 				return
@@ -656,6 +661,7 @@ func memSampler(t *testing.T, r *rig.Rig) func() (maxkB int64, samples int) {
 			}
 		}
 	}()
+	<-first // the workers that exist now are measured before the attack
 	return func() (int64, int) {
 		close(stop)
 		<-done
@@ -771,12 +777,17 @@ func asNobody(t *testing.T, r *rig.Rig, mode string, env ...string) (string, err
 }
 
 // unixProbeMain (OCR_HOSTILE_MODE=unixprobe, run by asNobody) connects to
-// the unix socket at path, writes payload (hex-free raw bytes taken from
-// the environment), reads for 2 s and prints one of:
+// the unix socket at path, writes payload (hex in OCR_PAYLOAD), reads for
+// 2 s (at most 64 KiB) and prints one line:
 //
 //	connect-failed: ERR
-//	connected wrote=N read=M closed=BOOL
-func unixProbeMain(path, payload string) int {
+//	connected wrote=N read=M closed=BOOL reply=HEX
+func unixProbeMain(path, payloadHex string) int {
+	payload, err := hex.DecodeString(payloadHex)
+	if err != nil {
+		fmt.Printf("bad payload: %v\n", err)
+		return 2
+	}
 	c, err := net.DialTimeout("unix", path, 3*time.Second)
 	if err != nil {
 		fmt.Printf("connect-failed: %v\n", err)
@@ -784,10 +795,10 @@ func unixProbeMain(path, payload string) int {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
-	w, _ := c.Write([]byte(payload))
-	n, rerr := io.Copy(io.Discard, c)
+	w, _ := c.Write(payload)
+	reply, rerr := io.ReadAll(io.LimitReader(c, 64<<10))
 	var ne net.Error
 	closed := rerr == nil || !(errors.As(rerr, &ne) && ne.Timeout())
-	fmt.Printf("connected wrote=%d read=%d closed=%v\n", w, n, closed)
+	fmt.Printf("connected wrote=%d read=%d closed=%v reply=%s\n", w, len(reply), closed, hex.EncodeToString(reply))
 	return 0
 }

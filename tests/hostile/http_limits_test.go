@@ -116,7 +116,10 @@ func httpProbe(t *testing.T, r *rig.Rig, hc httpCase) httpOutcome {
 	var o httpOutcome
 	o.Sent, _ = hc.send(c)
 	o.Dropped, o.Responses, o.Status = httpReadUntilClosed(c, 10*time.Second)
-	o.MaxRSSkB, _ = sample()
+	var samples int
+	if o.MaxRSSkB, samples = sample(); samples == 0 {
+		t.Fatalf("%s: no ocserv-worker was measured (the memory bound would prove nothing)", hc.name)
+	}
 	return o
 }
 
