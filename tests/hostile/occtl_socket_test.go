@@ -88,10 +88,10 @@ func occtlAuthOK(reply []byte) bool {
 
 func TestHostileLocalSockets(t *testing.T) {
 	type outcome struct {
-		occtlReply     int
-		stolenAuthOK   bool
-		secmodSame     bool
-		replies        map[string]int
+		occtlReply   int
+		stolenAuthOK bool
+		secmodSame   bool
+		replies      map[string]int
 	}
 	res := compareServers(t, func(t *testing.T, kind serverKind) outcome {
 		r := newRig(t, 1)
