@@ -2,10 +2,12 @@ package hostile
 
 // Workers that stop answering or die, and a dying sec-mod:
 //
-//   - TestHostileStoppedWorker: alice's worker is SIGSTOPped. Meanwhile
-//     main must go on serving: bob logs in, gets DTLS and pings, occtl
-//     answers (show users, disconnect user alice). After SIGCONT the
-//     disconnected worker goes away.
+//   - TestHostileStoppedWorker: alice's worker is SIGSTOPped and 3,000
+//     DTLS ClientHellos carrying her DTLS session id arrive (each makes
+//     main hand a UDP socket to her worker). Meanwhile main must go on
+//     serving: bob logs in, gets DTLS and pings, occtl answers (show users,
+//     disconnect user alice). After SIGCONT the disconnected worker goes
+//     away.
 //   - TestHostileKilledWorker: kill -9 of the worker of a raw-client session
 //     (no openconnect that could reconnect): bob keeps pinging, the session
 //     leaves occtl's list, its tun device is removed and its address is
@@ -15,6 +17,8 @@ package hostile
 //     tun device behind.
 
 import (
+	"encoding/hex"
+	"net"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -45,13 +49,21 @@ func TestHostileStoppedWorker(t *testing.T) {
 	res := compareServers(t, func(t *testing.T, kind serverKind) outcome {
 		r := newRig(t, 2)
 		srv := startServer(t, r, kind, r.NewConfig())
-		alice := connectUser(t, r, 0, "alice", false)
+		alice, resp := rawSession(t, r, 0, "alice", append([]string{"X-CSTP-MTU: 1406", "X-CSTP-Base-MTU: 1500"}, mtuDTLSHeaders...)...)
+		sid, err := hex.DecodeString(resp.Header.Get("X-DTLS-Session-ID"))
+		if resp.Status != 200 || len(sid) != 32 {
+			t.Fatalf("alice's CONNECT: HTTP %d, X-DTLS-Session-ID %q", resp.Status, resp.Header.Get("X-DTLS-Session-ID"))
+		}
 		ws := waitProcs(t, r, "ocserv-worker", 1, 10*time.Second)
 		wpid := ws[0].PID
 		if err := syscall.Kill(wpid, syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
 		defer syscall.Kill(wpid, syscall.SIGCONT)
+		// DTLS ClientHellos for alice's session make main hand UDP sockets
+		// to her stopped worker: 3,000 of them in 3 s.
+		sent := stalledHellos(t, r, sid)
+		t.Logf("%d ClientHellos with alice's DTLS session id sent to her stopped worker's main", sent)
 		var o outcome
 		c := r.StartClient(rig.ClientOptions{Link: 1, User: "bob", Password: "secret", Args: []string{"-v"}})
 		if err := c.WaitUp(30 * time.Second); err != nil {
@@ -69,7 +81,7 @@ func TestHostileStoppedWorker(t *testing.T) {
 		syscall.Kill(wpid, syscall.SIGCONT)
 		o.goneAfterCont = rig.WaitFor(10*time.Second, func() bool { _, err := readStatus(wpid); return err != nil })
 		t.Logf("%+v", o)
-		alice.Disconnect()
+		alice.Close()
 		if !srv.Running() {
 			t.Fatalf("the server exited\n%s", tailString(srv.Log(), 20))
 		}
@@ -175,4 +187,33 @@ func TestHostileKilledSecmod(t *testing.T) {
 	if o.mainExited && (o.workersLeft != 0 || o.tunDevsLeft != 0 || o.secmodsAfter != 0) {
 		t.Errorf("ours left %d workers, %d tun devices, %d sec-mods after main exited", o.workersLeft, o.tunDevsLeft, o.secmodsAfter)
 	}
+}
+
+// stalledHellos sends 3,000 DTLS ClientHellos with session id sid from
+// link 0 to the server's UDP port, at most 1,000 a second, each from a new
+// source port, and returns how many were sent.
+func stalledHellos(t *testing.T, r *rig.Rig, sid []byte) int {
+	t.Helper()
+	sent := 0
+	end := time.Now().Add(5 * time.Second)
+	for sent < 3000 && time.Now().Before(end) {
+		err := inNetns(r.Link(0).NS, func() error {
+			for i := 0; i < 100; i++ {
+				uc, err := net.Dial("udp", serverAddr(r, 0))
+				if err != nil {
+					return err
+				}
+				if _, err := uc.Write(udpHello(uint64(sent), sid)); err == nil {
+					sent++
+				}
+				uc.Close()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return sent
 }

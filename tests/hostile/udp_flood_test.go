@@ -29,11 +29,15 @@ const (
 
 // udpForgedHello is a DTLS 1.0 record holding a ClientHello with a random
 // 32-byte session id (ocserv-style servers map DTLS sessions by it).
-func udpForgedHello(seq uint64) []byte {
+func udpForgedHello(seq uint64) []byte { return udpHello(seq, nil) }
+
+// udpHello is udpForgedHello with a chosen session id (nil: random).
+func udpHello(seq uint64, sid []byte) []byte {
 	body := []byte{0xfe, 0xfd}
 	rnd := make([]byte, 32+1+32)
 	rand.Read(rnd)
 	rnd[32] = 32 // session id length
+	copy(rnd[33:], sid)
 	body = append(body, rnd...)
 	body = append(body, 0)                         // cookie length
 	body = append(body, 0, 4, 0xc0, 0x2b, 0, 0x2f) // two cipher suites
