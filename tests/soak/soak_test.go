@@ -13,7 +13,9 @@ package soak
 // sampling main's and sec-mod's VmRSS, fds and threads and the number of
 // workers and tun devices every OCSERV_SOAK_SAMPLE. After each phase every
 // session must be gone from occtl, every tun device and worker gone, and
-// main's and sec-mod's fds and threads back near the baseline. Results go
+// main's and sec-mod's fds and threads back near the baseline; at the end
+// the first users get their first addresses back (predictable-ips: no
+// lease leaked). Results go
 // to OCSERV_SOAK_OUT (CSV per server and summary.md).
 
 import (
@@ -159,6 +161,7 @@ type soaker struct {
 	mu      sync.Mutex
 	phase   string
 	samples []sample
+	firstIP map[int]string // cycler g's address in its first cycle
 }
 
 func soakOne(t *testing.T, kind string, p params) string {
@@ -175,7 +178,7 @@ func soakOne(t *testing.T, kind string, p params) string {
 		bin = rig.BuildOurs(t, "ocserv")
 	}
 	cfg := r.NewConfig().Set("max-clients", strconv.Itoa(p.Sessions+p.Parallel+16))
-	s := &soaker{t: t, r: r, p: p, kind: kind, phase: "start"}
+	s := &soaker{t: t, r: r, p: p, kind: kind, phase: "start", firstIP: map[int]string{}}
 	s.srv = r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 1})
 	stop := s.startSampling()
 	base := s.sampleNow("baseline")
@@ -184,6 +187,7 @@ func soakOne(t *testing.T, kind string, p params) string {
 	afterCycles := s.settle("after-cycles")
 	sess := s.sessions()
 	end := s.settle("end")
+	s.checkLeases()
 	stop()
 	s.writeCSV()
 
@@ -372,7 +376,29 @@ func (s *soaker) cycle(g, n int) error {
 	if err := c.WaitUp(30 * time.Second); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	if _, ok := s.firstIP[g]; !ok {
+		s.firstIP[g] = c.IP().String()
+	}
+	s.mu.Unlock()
 	return c.Ping(s.r.ServerTunAddr(), 1)
+}
+
+// checkLeases reconnects the first cyclers' users once everything has
+// settled: with predictable-ips each must get the address of its first
+// cycle again, which is only free if no lease of it leaked.
+func (s *soaker) checkLeases() {
+	for g := 0; g < 3 && g < s.p.Parallel; g++ {
+		want := s.firstIP[g]
+		c := s.r.StartClient(rig.ClientOptions{Link: g, User: fmt.Sprintf("u%d", g), Password: "secret", NoDTLS: true})
+		if err := c.WaitUp(30 * time.Second); err != nil {
+			s.t.Errorf("lease check, u%d: %v", g, err)
+		} else if got := c.IP().String(); got != want {
+			s.t.Errorf("lease check, u%d: got %s after the soak, %s in its first cycle (a lease was not given back)", g, got, want)
+		}
+		c.Disconnect()
+		c.WaitExit(10 * time.Second)
+	}
 }
 
 type sessionResult struct{ up, pingOK, pingFail, rounds int }
