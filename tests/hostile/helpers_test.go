@@ -14,7 +14,9 @@ package hostile
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -801,4 +803,88 @@ func unixProbeMain(path, payloadHex string) int {
 	closed := rerr == nil || !(errors.As(rerr, &ne) && ne.Timeout())
 	fmt.Printf("connected wrote=%d read=%d closed=%v reply=%s\n", w, len(reply), closed, hex.EncodeToString(reply))
 	return 0
+}
+
+// ---- shared attack pieces ----------------------------------------------
+
+// workerRSSBound is the most resident memory (kB) a worker of ours may
+// reach while it is fed an oversized request.
+const workerRSSBound = 64 << 10
+
+// writeChunks writes head, then total bytes of 'A' in 64 KiB chunks for
+// at most d, and returns what was written.
+func writeChunks(c *rawConn, head []byte, total int64, d time.Duration) (int64, error) {
+	end := time.Now().Add(d)
+	if err := c.send(head, 5*time.Second); err != nil {
+		return 0, err
+	}
+	sent := int64(len(head))
+	chunk := bytes.Repeat([]byte("A"), 64<<10)
+	for rem := total; rem > 0 && time.Now().Before(end); {
+		b := chunk
+		if rem < int64(len(b)) {
+			b = b[:rem]
+		}
+		c.SetWriteDeadline(time.Now().Add(3 * time.Second))
+		n, err := c.Write(b)
+		sent += int64(n)
+		rem -= int64(n)
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// readUntilClosed reads responses until the server closes the
+// connection or d passes.
+func readUntilClosed(c *rawConn, d time.Duration) (closed bool, responses, first int) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		res, err := c.readResponse(time.Until(end))
+		if res != nil && res.Status != 0 {
+			responses++
+			if first == 0 {
+				first = res.Status
+			}
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "timeout") {
+				return false, responses, first
+			}
+			return true, responses, first
+		}
+	}
+	return false, responses, first
+}
+
+// dtlsLegacyHeaders ask for legacy DTLS too, so the server also advertises
+// X-DTLS-MTU (the rig enables dtls-legacy).
+var dtlsLegacyHeaders = []string{
+	"X-DTLS-Master-Secret: " + strings.Repeat("ab", 48),
+	"X-DTLS-CipherSuite: AES256-SHA:AES128-SHA",
+}
+
+// dtlsClientHello is a DTLS 1.0 record holding a ClientHello with session
+// id sid (32 bytes; nil: random). ocserv-style servers map a DTLS
+// ClientHello to its session by this id.
+func dtlsClientHello(seq uint64, sid []byte) []byte {
+	body := []byte{0xfe, 0xfd}
+	rnd := make([]byte, 32+1+32)
+	rand.Read(rnd)
+	rnd[32] = 32 // session id length
+	copy(rnd[33:], sid)
+	body = append(body, rnd...)
+	body = append(body, 0)                         // cookie length
+	body = append(body, 0, 4, 0xc0, 0x2b, 0, 0x2f) // two cipher suites
+	body = append(body, 1, 0)                      // null compression
+	hs := []byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	n := len(body)
+	hs[1], hs[2], hs[3] = byte(n>>16), byte(n>>8), byte(n)
+	hs[9], hs[10], hs[11] = byte(n>>16), byte(n>>8), byte(n)
+	hs = append(hs, body...)
+	rec := []byte{0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(rec[7:11], uint32(seq))
+	binary.BigEndian.PutUint16(rec[11:13], uint16(len(hs)))
+	return append(rec, hs...)
 }

@@ -77,18 +77,18 @@ func TestHostileSlowloris(t *testing.T) {
 		out := map[string]string{}
 		for _, st := range slowlorisStages {
 			out[st.name] = slowlorisRun(t, r, srv, st)
-			t.Logf("%s: %d sockets held; real user: %s", st.name, slowlorisSockets, orOK(out[st.name]))
+			t.Logf("%s: %d sockets held; real user: %s", st.name, slowlorisSockets, slowlorisOrOK(out[st.name]))
 		}
 		return out
 	})
 	for stage, e := range res[ourServer] {
 		if e != "" {
-			t.Errorf("ours, slowloris %s: %s (real ocserv: %s)", stage, e, orOK(res[realServer][stage]))
+			t.Errorf("ours, slowloris %s: %s (real ocserv: %s)", stage, e, slowlorisOrOK(res[realServer][stage]))
 		}
 	}
 }
 
-func orOK(s string) string {
+func slowlorisOrOK(s string) string {
 	if s == "" {
 		return "ok"
 	}

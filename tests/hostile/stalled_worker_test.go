@@ -49,7 +49,7 @@ func TestHostileStoppedWorker(t *testing.T) {
 	res := compareServers(t, func(t *testing.T, kind serverKind) outcome {
 		r := newRig(t, 2)
 		srv := startServer(t, r, kind, r.NewConfig())
-		alice, resp := rawSession(t, r, 0, "alice", append([]string{"X-CSTP-MTU: 1406", "X-CSTP-Base-MTU: 1500"}, mtuDTLSHeaders...)...)
+		alice, resp := rawSession(t, r, 0, "alice", append([]string{"X-CSTP-MTU: 1406", "X-CSTP-Base-MTU: 1500"}, dtlsLegacyHeaders...)...)
 		sid, err := hex.DecodeString(resp.Header.Get("X-DTLS-Session-ID"))
 		if resp.Status != 200 || len(sid) != 32 {
 			t.Fatalf("alice's CONNECT: HTTP %d, X-DTLS-Session-ID %q", resp.Status, resp.Header.Get("X-DTLS-Session-ID"))
@@ -203,7 +203,7 @@ func stalledHellos(t *testing.T, r *rig.Rig, sid []byte) int {
 				if err != nil {
 					return err
 				}
-				if _, err := uc.Write(udpHello(uint64(sent), sid)); err == nil {
+				if _, err := uc.Write(dtlsClientHello(uint64(sent), sid)); err == nil {
 					sent++
 				}
 				uc.Close()

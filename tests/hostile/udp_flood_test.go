@@ -9,7 +9,6 @@ package hostile
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	mrand "math/rand"
 	"net"
 	"testing"
@@ -27,32 +26,6 @@ const (
 	udpFloodDebug    = 2                     // the servers' -d level
 )
 
-// udpForgedHello is a DTLS 1.0 record holding a ClientHello with a random
-// 32-byte session id (ocserv-style servers map DTLS sessions by it).
-func udpForgedHello(seq uint64) []byte { return udpHello(seq, nil) }
-
-// udpHello is udpForgedHello with a chosen session id (nil: random).
-func udpHello(seq uint64, sid []byte) []byte {
-	body := []byte{0xfe, 0xfd}
-	rnd := make([]byte, 32+1+32)
-	rand.Read(rnd)
-	rnd[32] = 32 // session id length
-	copy(rnd[33:], sid)
-	body = append(body, rnd...)
-	body = append(body, 0)                         // cookie length
-	body = append(body, 0, 4, 0xc0, 0x2b, 0, 0x2f) // two cipher suites
-	body = append(body, 1, 0)                      // null compression
-	hs := []byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	n := len(body)
-	hs[1], hs[2], hs[3] = byte(n>>16), byte(n>>8), byte(n)
-	hs[9], hs[10], hs[11] = byte(n>>16), byte(n>>8), byte(n)
-	hs = append(hs, body...)
-	rec := []byte{0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(rec[7:11], uint32(seq))
-	binary.BigEndian.PutUint16(rec[11:13], uint16(len(hs)))
-	return append(rec, hs...)
-}
-
 // udpFlood sends the flood on c and returns the datagrams sent.
 func udpFlood(c *net.UDPConn) int {
 	end := time.Now().Add(udpFloodDuration)
@@ -62,7 +35,7 @@ func udpFlood(c *net.UDPConn) int {
 		for i := 0; i < udpFloodBatch; i++ {
 			var d []byte
 			if sent%2 == 0 {
-				d = udpForgedHello(uint64(sent))
+				d = dtlsClientHello(uint64(sent), nil)
 			} else {
 				d = junk[:1+mrand.Intn(len(junk))]
 				rand.Read(d)

@@ -74,13 +74,13 @@ func xmlProbe(t *testing.T, r *rig.Rig, srv *rig.Server, xc xmlCase) xmlOutcome 
 	logBefore := len(srv.Log())
 	sample := memSampler(t, r)
 	body := xc.body()
-	httpWriteChunks(c, c.httpRequest("POST", "/", hdr, body), 0, 20*time.Second)
+	writeChunks(c, c.httpRequest("POST", "/", hdr, body), 0, 20*time.Second)
 	var o xmlOutcome
 	if resp, err := c.readResponse(15 * time.Second); err == nil {
 		o.Status = resp.Status
 		o.Cookie = cookieValue(resp.Header, "webvpn") != ""
 	}
-	o.Dropped, _, _ = httpReadUntilClosed(c, 2*time.Second)
+	o.Dropped, _, _ = readUntilClosed(c, 2*time.Second)
 	var samples int
 	if o.MaxRSSkB, samples = sample(); samples == 0 {
 		t.Fatalf("%s: no ocserv-worker was measured (the memory bound would prove nothing)", xc.name)
@@ -124,8 +124,8 @@ func TestHostileXMLAbuse(t *testing.T) {
 		if o.Cookie {
 			t.Errorf("ours, %s: a session cookie was issued", xc.name)
 		}
-		if o.MaxRSSkB > httpWorkerRSSBound {
-			t.Errorf("ours, %s: worker RSS reached %d kB, bound %d kB (real ocserv: %d kB)", xc.name, o.MaxRSSkB, httpWorkerRSSBound, real.MaxRSSkB)
+		if o.MaxRSSkB > workerRSSBound {
+			t.Errorf("ours, %s: worker RSS reached %d kB, bound %d kB (real ocserv: %d kB)", xc.name, o.MaxRSSkB, workerRSSBound, real.MaxRSSkB)
 		}
 		if o.LogBytes > xmlLogBound {
 			t.Errorf("ours, %s: %d bytes of log for one request, bound %d (real ocserv: %d)", xc.name, o.LogBytes, xmlLogBound, real.LogBytes)
