@@ -38,11 +38,12 @@
 //     advertises an MTU outside 68..65527 (ocserv's answers are logged).
 //   - udp_flood_test.go: random datagrams and forged DTLS ClientHellos at
 //     the UDP port (at most 20,000/s for 4 s) while a DTLS user pings: the
-//     pings go through and ours logs at most 100 lines (ocserv: tens of
-//     thousands).
-//   - stalled_worker_test.go: a SIGSTOPped worker does not block main (a
-//     new user logs in with DTLS and pings, occtl answers and disconnects
-//     the stopped user); kill -9 of a worker frees its tun device, occtl
+//     pings go through and ours logs at most 100 lines at debug level 2
+//     (ocserv: tens of thousands).
+//   - stalled_worker_test.go: a SIGSTOPped worker, sent 3,000 DTLS
+//     ClientHellos with its session id, does not block main (a new user
+//     logs in with DTLS and pings, occtl answers and disconnects the
+//     stopped user); kill -9 of a worker frees its tun device, occtl
 //     entry and address; kill -9 of sec-mod makes main exit as ocserv's
 //     does, leaving no worker or tun device.
 //   - occtl_socket_test.go: as nobody, occtl's socket answers nothing;
