@@ -14,7 +14,7 @@ export GOFLAGS ?= -buildvcs=false
 BUILD := build
 BINS  := $(BUILD)/ocserv $(BUILD)/ocserv-worker $(BUILD)/occtl $(BUILD)/ocpasswd
 
-.PHONY: all build test bench demo install uninstall clean vet fuzz
+.PHONY: all build test bench demo install uninstall clean vet fuzz soak
 
 all: build
 
@@ -45,6 +45,11 @@ fuzz:
 
 bench: build
 	bash scripts/bench.sh
+
+# The soak test (not in CI; run as root): cycles and concurrent sessions
+# against the real ocserv and ours, see docs/reliability.md.
+soak:
+	bash scripts/soak.sh
 
 # Installs what is needed, generates a demo CA, server certificate, user and
 # config under build/demo, and starts the server (see README).
