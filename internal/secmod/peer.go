@@ -68,3 +68,33 @@ func parseStatStart(b []byte) (uint64, error) {
 	}
 	return strconv.ParseUint(string(f[19]), 10, 64)
 }
+
+// procParent reads the parent pid of pid from /proc (field 4 of stat).
+func procParent(pid int32) (int32, error) {
+	if pid <= 0 {
+		return 0, fmt.Errorf("pid %d", pid)
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(int(pid)) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseStatParent(b)
+}
+
+// parseStatParent extracts the parent pid from the text of /proc/PID/stat.
+func parseStatParent(b []byte) (int32, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("malformed stat")
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state), f[1] field 4 (ppid).
+	if len(f) < 2 {
+		return 0, fmt.Errorf("short stat")
+	}
+	n, err := strconv.ParseInt(string(f[1]), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("ppid: %w", err)
+	}
+	return int32(n), nil
+}

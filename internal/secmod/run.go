@@ -33,7 +33,7 @@ func Run(st *ipcpb.SecmodStartup) error {
 	lvl := int(st.GetDebugLevel())
 	log := logx.New("sec-mod", lvl, lvl != 0)
 	defer log.Close()
-	return run(st, options{log: log, setName: true})
+	return run(st, options{log: log, setName: true, mainPID: os.Getppid()})
 }
 
 func run(st *ipcpb.SecmodStartup, opt options) error {

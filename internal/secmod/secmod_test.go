@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"net"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -429,19 +428,3 @@ func TestCredOK(t *testing.T) {
 	}
 }
 
-func TestWorkerNeverLinksSecmod(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	out, err := exec.Command("go", "list", "-deps", "github.com/ocserv-go/ocserv/cmd/ocserv-worker").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, bad := range []string{"/internal/secmod", "/internal/keys", "/internal/passwd", "/internal/auth"} {
-		for _, line := range strings.Fields(string(out)) {
-			if strings.HasSuffix(line, bad) || strings.Contains(line, bad+"/") {
-				t.Errorf("ocserv-worker depends on %s", line)
-			}
-		}
-	}
-}

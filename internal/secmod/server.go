@@ -31,6 +31,10 @@ type options struct {
 	maintenance time.Duration
 	sweep       time.Duration // LoginSweepInterval
 	setName     bool
+	// mainPID, when set, is main's pid: a peer that is not root must be
+	// main's child (every worker is), so another process running as the
+	// worker's user cannot talk to sec-mod. Run sets it to sec-mod's parent.
+	mainPID int
 }
 
 // Server is the state of one sec-mod instance.
@@ -137,7 +141,14 @@ func (s *Server) reload() {
 // credOK is the worker peer-credential rule: uid 0 or the worker's uid, and
 // gid 0 or the worker's gid.
 func (s *Server) credOK(c ipc.Cred) bool {
-	return (c.UID == 0 || c.UID == s.uid) && (c.GID == 0 || c.GID == s.gid)
+	if !((c.UID == 0 || c.UID == s.uid) && (c.GID == 0 || c.GID == s.gid)) {
+		return false
+	}
+	if c.UID == 0 || s.opt.mainPID <= 0 {
+		return true
+	}
+	ppid, err := procParent(c.PID)
+	return err == nil && ppid == int32(s.opt.mainPID)
 }
 
 func (s *Server) noteAuthTime(d time.Duration, failed bool) {
