@@ -100,6 +100,7 @@ func Run(cfg *config.Config, o Options) int {
 	defer signal.Stop(sigs)
 
 	sp := newSpawner()
+	rp := newReaper()
 	log.Infof("Starting 1 instances of ocserv-sm")
 	sm, err := startSecmod(cfg, cfgFile, o.Args[1:], level, sp)
 	if err != nil {
@@ -130,6 +131,7 @@ func Run(cfg *config.Config, o Options) int {
 		secmodPath: sm.socketPath,
 		hmacKey:    sm.hmacKey,
 		sp:         sp,
+		rp:         rp,
 	}
 
 	secmodDead := make(chan struct{})

@@ -108,8 +108,7 @@ func (s *server) addProc(p *proc) {
 	s.loops.Add(1)
 	go func() {
 		defer s.loops.Done()
-		s.serveWorker(p)
-		s.removeProc(p)
+		s.removeProc(p, s.serveWorker(p))
 	}()
 }
 
