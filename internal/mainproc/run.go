@@ -38,6 +38,9 @@ func Run(cfg *config.Config, o Options) int {
 		fmt.Fprintln(o.Stderr, "This server requires root access to operate.")
 		return 1
 	}
+	if err := becomeGroupLeader(); err != nil {
+		fmt.Fprintf(o.Stderr, "error: %v\n", err)
+	}
 	if !o.Foreground && !inDaemon() {
 		return daemonize(o)
 	}
