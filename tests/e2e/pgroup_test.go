@@ -91,6 +91,7 @@ echo "wait returned"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	t0 := time.Now()
 	sh := r.Start(r.ServerNS, "pgroup-script", "/bin/sh", path)
 
 	var pid int
@@ -130,9 +131,12 @@ echo "wait returned"
 	}
 	// On to the kill even after a failure above: with main outside its
 	// own group the kill fails and the script's `wait` hangs.
+	t.Logf("server up, checked after %v", time.Since(t0).Round(time.Millisecond))
 	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t1 := time.Now()
+	defer func() { t.Logf("script ended %v after the kill", time.Since(t1).Round(time.Millisecond)) }()
 	if !sh.Wait(20 * time.Second) {
 		t.Fatalf("the script did not end within 20 s of `kill -- -%d; wait`:\n%s", pid, sh.Log())
 	}
