@@ -116,16 +116,3 @@ func (p *proc) kill(sig syscall.Signal) {
 		}
 	})
 }
-
-// hasExited reports whether the worker process has been reaped.
-func (p *proc) hasExited() bool {
-	if p.exited == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
