@@ -146,6 +146,10 @@ func testClientHello(sid []byte) []byte {
 func fillSocket(t *testing.T, w *fakeWorker) {
 	t.Helper()
 	c := w.p.conn
+	// Take turns with main's own writers (sendWorker), whose deadline
+	// handling would otherwise clear ours.
+	w.p.sendMu.Lock()
+	defer w.p.sendMu.Unlock()
 	c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
 	defer c.SetWriteDeadline(time.Time{})
 	body := make([]byte, 4096)
