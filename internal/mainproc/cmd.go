@@ -52,23 +52,23 @@ func (s *server) serveWorker(p *proc) workerEnd {
 }
 
 // workerSendTimeout bounds each write of main to a worker's command
-// socket; a variable so tests can shorten it.
-var workerSendTimeout = 10 * time.Second
+// socket (tests shorten a proc's sendTimeout).
+const workerSendTimeout = 10 * time.Second
 
 // sendWorker writes one frame to p's command socket (fd >= 0 goes along).
 // Writers to one worker take turns (p.sendMu) and each has
-// workerSendTimeout: a worker that does not drain its socket in time is
+// p.sendTimeout: a worker that does not drain its socket in time is
 // killed, so a stopped worker stalls nothing but its own session.
 func (s *server) sendWorker(p *proc, cmd ipc.Cmd, msg proto.Message, fd int) error {
 	p.sendMu.Lock()
 	defer p.sendMu.Unlock()
-	if err := p.conn.SetWriteDeadline(time.Now().Add(workerSendTimeout)); err != nil {
+	if err := p.conn.SetWriteDeadline(time.Now().Add(p.sendTimeout)); err != nil {
 		return fmt.Errorf("sending %s to worker: %w", cmd, err)
 	}
 	err := ipc.Send(p.conn, cmd, msg, fd)
 	_ = p.conn.SetWriteDeadline(time.Time{})
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		p.logger(s.log).Errorf("worker did not read %s within %v; killing it", cmd, workerSendTimeout)
+		p.logger(s.log).Errorf("worker did not read %s within %v; killing it", cmd, p.sendTimeout)
 		s.mu.Lock()
 		p.kill(syscall.SIGKILL)
 		s.mu.Unlock()

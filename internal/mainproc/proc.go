@@ -45,6 +45,9 @@ type proc struct {
 	// set while a UDP socket is on its way to the worker (udp.go).
 	sendMu  sync.Mutex
 	udpBusy atomic.Bool
+	// exitGrace and sendTimeout are workerExitGrace and workerSendTimeout
+	// (set by addProc unless a test chose its own).
+	exitGrace, sendTimeout time.Duration
 
 	state       procState
 	sid         []byte
@@ -92,11 +95,12 @@ func (p *proc) logger(l *logx.Logger) *logx.Logger { return l.With(p.prefix()) }
 
 // workerExitGrace is how long a worker told to go (SIGTERM, or its command
 // socket closed) has to exit before main kills it. It is longer than the
-// worker's own last exchange with sec-mod (ipc.KeyOpTimeout).
-var workerExitGrace = 15 * time.Second
+// worker's own last exchange with sec-mod (ipc.KeyOpTimeout). Tests
+// shorten a proc's exitGrace.
+const workerExitGrace = 15 * time.Second
 
 // kill sends sig to the worker and marks it as being killed by main. A
-// worker that ignores SIGTERM is sent SIGKILL after workerExitGrace. The
+// worker that ignores SIGTERM is sent SIGKILL after p.exitGrace. The
 // caller holds server.mu.
 func (p *proc) kill(sig syscall.Signal) {
 	p.killed = true
@@ -108,7 +112,7 @@ func (p *proc) kill(sig syscall.Signal) {
 		return
 	}
 	exited, signal := p.exited, p.signal
-	time.AfterFunc(workerExitGrace, func() {
+	time.AfterFunc(p.exitGrace, func() {
 		select {
 		case <-exited:
 		default:

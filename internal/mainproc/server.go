@@ -102,6 +102,12 @@ func (s *server) config() *config.Config {
 // goes away; then the session is cleaned up (remove_proc).
 func (s *server) addProc(p *proc) {
 	p.done = make(chan struct{})
+	if p.exitGrace == 0 {
+		p.exitGrace = workerExitGrace
+	}
+	if p.sendTimeout == 0 {
+		p.sendTimeout = workerSendTimeout
+	}
 	s.mu.Lock()
 	s.procs[p.pid] = p
 	s.mu.Unlock()

@@ -440,7 +440,7 @@ func (s *server) unlistProc(p *proc) *ipcpb.SecmSessionClose {
 
 // stopWorker makes sure the worker is gone and reaped. A misbehaving one
 // is killed at once; one that ends normally, or that main told to go, has
-// workerExitGrace to exit before it is killed. Without the reaper's
+// p.exitGrace to exit before it is killed. Without the reaper's
 // confirmation nothing after this step runs: a worker that survives even
 // SIGKILL keeps its addresses.
 func (s *server) stopWorker(p *proc, end workerEnd) {
@@ -458,7 +458,7 @@ func (s *server) stopWorker(p *proc, end workerEnd) {
 	select {
 	case <-p.exited:
 		return
-	case <-time.After(workerExitGrace):
+	case <-time.After(p.exitGrace):
 	}
 	log := p.logger(s.log)
 	log.Infof("worker %d did not exit; killing it", p.pid)
@@ -467,7 +467,7 @@ func (s *server) stopWorker(p *proc, end workerEnd) {
 	s.mu.Unlock()
 	select {
 	case <-p.exited:
-	case <-time.After(workerExitGrace):
+	case <-time.After(p.exitGrace):
 		log.Errorf("worker %d survives SIGKILL; keeping its addresses until it is reaped", p.pid)
 		<-p.exited
 	}

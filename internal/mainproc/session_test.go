@@ -230,7 +230,8 @@ func newHarness(t *testing.T, extra string) *harness {
 	return h
 }
 
-func (h *harness) worker(t *testing.T) *fakeWorker {
+// worker starts a fake worker; opts adjust its proc before main serves it.
+func (h *harness) worker(t *testing.T, opts ...func(*proc)) *fakeWorker {
 	t.Helper()
 	mainEnd, workerEnd, err := ipc.SocketpairConns()
 	if err != nil {
@@ -256,6 +257,9 @@ func (h *harness) worker(t *testing.T) *fakeWorker {
 		remote:   mustAddrPort("192.0.2.7:50000"),
 		local:    mustAddrPort("192.0.2.1:443"),
 		connTime: time.Now(),
+	}
+	for _, o := range opts {
+		o(w.p)
 	}
 	h.s.addProc(w.p)
 	return w

@@ -81,8 +81,6 @@ func TestMisbehavingWorkerTeardownOrder(t *testing.T) {
 // its lease is freed, and a worker that closes its socket but does not
 // exit is killed after the grace.
 func TestWorkerEndsTeardown(t *testing.T) {
-	defer func(g time.Duration) { workerExitGrace = g }(workerExitGrace)
-	workerExitGrace = 300 * time.Millisecond
 	tests := []struct {
 		name     string
 		end      func(w *fakeWorker)
@@ -94,7 +92,7 @@ func TestWorkerEndsTeardown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "")
-			w := h.worker(t)
+			w := h.worker(t, func(p *proc) { p.exitGrace = 300 * time.Millisecond })
 			if rep, _ := w.login(t, "sid-alice"); rep.GetReply() != ipcpb.AuthRep_AUTH_OK {
 				t.Fatalf("login: %v", rep.GetReply())
 			}
@@ -116,10 +114,8 @@ func TestWorkerEndsTeardown(t *testing.T) {
 // TestSigtermIgnoredEscalates: a worker told to go with SIGTERM (e.g. by
 // occtl disconnect) that ignores it is SIGKILLed after the grace.
 func TestSigtermIgnoredEscalates(t *testing.T) {
-	defer func(g time.Duration) { workerExitGrace = g }(workerExitGrace)
-	workerExitGrace = 200 * time.Millisecond
 	h := newHarness(t, "")
-	w := h.worker(t)
+	w := h.worker(t, func(p *proc) { p.exitGrace = 200 * time.Millisecond })
 	h.s.mu.Lock()
 	w.p.kill(syscall.SIGTERM)
 	h.s.mu.Unlock()
@@ -166,10 +162,8 @@ func fillSocket(t *testing.T, w *fakeWorker) {
 // it, another user must still log in, and the stalled worker is killed
 // once the send deadline passed.
 func TestStalledWorkerStallsNobody(t *testing.T) {
-	defer func(d time.Duration) { workerSendTimeout = d }(workerSendTimeout)
-	workerSendTimeout = 500 * time.Millisecond
 	h := newHarness(t, "")
-	stalled := h.worker(t)
+	stalled := h.worker(t, func(p *proc) { p.sendTimeout = 500 * time.Millisecond })
 	rep, _ := stalled.login(t, "sid-alice")
 	if rep.GetReply() != ipcpb.AuthRep_AUTH_OK {
 		t.Fatalf("login: %v", rep.GetReply())

@@ -263,7 +263,7 @@ func (s *server) udpDatagram(b []byte, src, local netip.AddrPort) {
 // to p's worker in the background and takes ownership of fd. The UDP loop
 // never waits for a worker: while an earlier hand-off to the same worker
 // is still under way the new one is dropped (the client retries), and a
-// worker that does not drain its socket within workerSendTimeout is
+// worker that does not drain its socket within its send timeout is
 // killed by sendWorker.
 func (s *server) handOffUDP(p *proc, src netip.AddrPort, isHello bool, b []byte, fd int) {
 	if !p.udpBusy.CompareAndSwap(false, true) {
