@@ -233,3 +233,30 @@ func TestUDPHandOffBusyDrops(t *testing.T) {
 		t.Errorf("worker got %s although a hand-off was pending", f.Cmd)
 	}
 }
+
+// TestSessionUndoOrder pins the order of a session's cleanup: the worker
+// is stopped and reaped before anything it could still use is undone, and
+// the tun device goes before the leases.
+func TestSessionUndoOrder(t *testing.T) {
+	h := newHarness(t, "")
+	var names []string
+	for _, st := range h.s.sessionUndo(&proc{}, endEOF) {
+		names = append(names, st.name)
+	}
+	pos := func(n string) int { return slices.Index(names, n) }
+	tests := []struct{ before, after string }{
+		{"unlist", "stop worker"},
+		{"stop worker", "close session"},
+		{"stop worker", "iroutes"},
+		{"stop worker", "delete tun"},
+		{"delete tun", "release leases"},
+	}
+	for _, tt := range tests {
+		if pos(tt.before) < 0 || pos(tt.after) < 0 || pos(tt.before) > pos(tt.after) {
+			t.Errorf("cleanup order %v: want %q before %q", names, tt.before, tt.after)
+		}
+	}
+	if names[len(names)-1] != "release leases" {
+		t.Errorf("cleanup order %v: releasing the leases must be the last step", names)
+	}
+}
