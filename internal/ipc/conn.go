@@ -72,27 +72,61 @@ func Send(c *net.UnixConn, cmd Cmd, msg proto.Message, fd int) error {
 }
 
 // SendBytes is Send with a body that is already encoded.
+//
+// The frame is written under the connection's write lock from its first
+// byte to its last (writeFrame), so frames sent by several goroutines on
+// one connection never interleave. A peer that does not drain its socket
+// blocks the sender only until the connection's write deadline.
 func SendBytes(c *net.UnixConn, cmd Cmd, body []byte, fd int) error {
 	if uint64(len(body)) > math.MaxUint32 {
 		return fmt.Errorf("ipc: sending %s: %w (%d bytes)", cmd, ErrTooLarge, len(body))
 	}
 	buf := AppendFrame(make([]byte, 0, HeaderLen+len(body)), cmd, body)
+	if err := writeFrame(c, buf, fd); err != nil {
+		return fmt.Errorf("ipc: sending %s: %w", cmd, err)
+	}
+	return nil
+}
+
+// writeFrame writes buf, with fd (if >= 0) attached to its first byte,
+// by sendmsg calls made while holding the connection's write lock
+// (syscall.RawConn.Write): a stream socket may take part of the frame,
+// the rest follows before any other writer of c gets a turn. Waiting for
+// room honours the connection's write deadline.
+func writeFrame(c *net.UnixConn, buf []byte, fd int) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
 	var oob []byte
 	if fd >= 0 {
 		oob = unix.UnixRights(fd)
 	}
-	n, _, err := c.WriteMsgUnix(buf, oob, nil)
-	if err != nil {
-		return fmt.Errorf("ipc: sending %s: %w", cmd, err)
-	}
-	if n < len(buf) {
-		// A stream socket may take part of the frame; the descriptor went
-		// with the first byte, the rest follows as plain data.
-		if _, err := c.Write(buf[n:]); err != nil {
-			return fmt.Errorf("ipc: sending %s: %w", cmd, err)
+	var serr error
+	werr := rc.Write(func(s uintptr) bool {
+		for len(buf) > 0 {
+			n, err := unix.SendmsgN(int(s), buf, oob, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+			if err == unix.EINTR {
+				continue
+			}
+			if err == unix.EAGAIN {
+				return false // wait until writable (or the deadline)
+			}
+			if err != nil {
+				serr = err
+				return true
+			}
+			if n == 0 {
+				return false
+			}
+			buf, oob = buf[n:], nil // the descriptor went with the first byte
 		}
+		return true
+	})
+	if werr != nil {
+		return werr
 	}
-	return nil
+	return serr
 }
 
 // Recv reads one frame whose body may be at most max bytes.

@@ -2,41 +2,78 @@ package mainproc
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
+	"time"
 
 	"github.com/ocserv-go/ocserv/internal/ipc"
 	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"google.golang.org/protobuf/proto"
 )
 
+// workerEnd is how a worker's command loop ended; it decides how firmly
+// the worker is stopped (stopWorker).
+type workerEnd int
+
+const (
+	endEOF        workerEnd = iota // the worker closed its command socket
+	endError                       // main ended the session: SIGTERM, SIGKILL after the grace
+	endMisbehaved                  // bad or unexpected frame, or a send it did not drain: SIGKILL
+)
+
 // serveWorker reads the worker's commands until EOF or a bad frame
-// (main-worker-cmd.c handle_worker_commands). A malformed or unexpected
-// frame ends the session and the worker is told to go (SIGTERM).
-func (s *server) serveWorker(p *proc) {
+// (main-worker-cmd.c handle_worker_commands) and says how it ended. A
+// malformed or unexpected frame, or a frame the worker did not drain in
+// time, marks the worker as misbehaving: it is killed without a grace.
+func (s *server) serveWorker(p *proc) workerEnd {
 	for {
 		f, err := ipc.Recv(p.conn, ipc.MaxMsgSize, 0)
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				p.logger(s.log).Debugf("error receiving worker command: %v", err)
-				s.mu.Lock()
-				p.kill(syscall.SIGTERM)
-				s.mu.Unlock()
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return endEOF
 			}
-			return
+			p.logger(s.log).Infof("error receiving worker command: %v", err)
+			return endMisbehaved
 		}
 		err = s.handleCmd(p, f)
 		f.Close()
 		if err != nil {
 			p.logger(s.log).Infof("%v", err)
-			s.mu.Lock()
-			p.kill(syscall.SIGTERM)
-			s.mu.Unlock()
-			return
+			if errors.Is(err, errBadCommand) || errors.Is(err, os.ErrDeadlineExceeded) {
+				return endMisbehaved
+			}
+			return endError
 		}
 	}
+}
+
+// workerSendTimeout bounds each write of main to a worker's command
+// socket (tests shorten a proc's sendTimeout).
+const workerSendTimeout = 10 * time.Second
+
+// sendWorker writes one frame to p's command socket (fd >= 0 goes along).
+// Writers to one worker take turns (p.sendMu) and each has
+// p.sendTimeout: a worker that does not drain its socket in time is
+// killed, so a stopped worker stalls nothing but its own session.
+func (s *server) sendWorker(p *proc, cmd ipc.Cmd, msg proto.Message, fd int) error {
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	if err := p.conn.SetWriteDeadline(time.Now().Add(p.sendTimeout)); err != nil {
+		return fmt.Errorf("sending %s to worker: %w", cmd, err)
+	}
+	err := ipc.Send(p.conn, cmd, msg, fd)
+	_ = p.conn.SetWriteDeadline(time.Time{})
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.logger(s.log).Errorf("worker did not read %s within %v; killing it", cmd, p.sendTimeout)
+		s.mu.Lock()
+		p.kill(syscall.SIGKILL)
+		s.mu.Unlock()
+	}
+	return err
 }
 
 var errBadCommand = errors.New("bad command from worker")
@@ -58,7 +95,7 @@ func (s *server) handleCmd(p *proc, f ipc.Frame) error {
 		}
 		s.mu.Unlock()
 		if st != stPreAuth {
-			return errors.New("auth cookie request received in an unexpected state")
+			return errors.Join(errBadCommand, errors.New("auth cookie request received in an unexpected state"))
 		}
 		return s.openSession(p, &req)
 
@@ -105,7 +142,7 @@ func (s *server) handleCmd(p *proc, f ipc.Frame) error {
 		if ip, err := netip.ParseAddr(m.GetIp()); err == nil && s.ban.AddPoints(ip.Unmap(), int(m.GetScore())) {
 			rep = ipcpb.AuthRep_AUTH_FAILED
 		}
-		if err := ipc.Send(p.conn, ipc.CmdBanIPReply, &ipcpb.BanIpReply{Reply: rep.Enum()}, -1); err != nil {
+		if err := s.sendWorker(p, ipc.CmdBanIPReply, &ipcpb.BanIpReply{Reply: rep.Enum()}, -1); err != nil {
 			return err
 		}
 		return nil
@@ -157,7 +194,7 @@ func (s *server) failCookie(p *proc) error {
 	s.mu.Lock()
 	p.state = stAuthFailed
 	s.mu.Unlock()
-	return ipc.Send(p.conn, ipc.AuthCookieRep, &ipcpb.AuthCookieReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}, -1)
+	return s.sendWorker(p, ipc.AuthCookieRep, &ipcpb.AuthCookieReply{Reply: ipcpb.AuthRep_AUTH_FAILED.Enum()}, -1)
 }
 
 var _ = proto.String

@@ -70,6 +70,21 @@ func daemonize(o Options) int {
 	}
 }
 
+// becomeGroupLeader makes main the leader of its own process group, as
+// ocserv's setpgid(0, 0) at start-up, before sec-mod or any worker exists:
+// they inherit the group, so `kill -- -MAINPID` reaches the whole server.
+// The daemon re-executed by daemonize is a session leader already (its
+// group is its pid); so is a service started by systemd.
+func becomeGroupLeader() error {
+	if unix.Getpgrp() == os.Getpid() {
+		return nil
+	}
+	if err := unix.Setpgid(0, 0); err != nil {
+		return fmt.Errorf("setpgid: %w", err)
+	}
+	return nil
+}
+
 // daemonReady tells the waiting parent (if any) that start-up succeeded.
 func daemonReady() {
 	v := os.Getenv(daemonEnv)

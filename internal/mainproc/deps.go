@@ -26,6 +26,10 @@ type Tun interface {
 	Configure(name string, c tundev.Config) (tundev.Result, error)
 	SetMTU(name string, mtu int) error
 	RemoveAddrs(name string, c tundev.Config) error
+	// Index is a device's interface index; Delete removes the device with
+	// that index if it still exists under that name (tunremove.go).
+	Index(name string) (int, error)
+	Delete(name string, index int) error
 }
 
 // BanChecker is the hook into the ban table (main-ban.c, internal/ban).

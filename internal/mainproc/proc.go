@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,6 +38,16 @@ type proc struct {
 	local    netip.AddrPort
 	connTime time.Time
 	done     chan struct{} // closed when the session has been cleaned up
+	// exited is closed once the worker process has been reaped (reap.go);
+	// nil when there is no process to wait for.
+	exited <-chan struct{}
+	// sendMu orders main's writes to the worker (sendWorker); udpBusy is
+	// set while a UDP socket is on its way to the worker (udp.go).
+	sendMu  sync.Mutex
+	udpBusy atomic.Bool
+	// exitGrace and sendTimeout are workerExitGrace and workerSendTimeout
+	// (set by addProc unless a test chose its own).
+	exitGrace, sendTimeout time.Duration
 
 	state       procState
 	sid         []byte
@@ -50,6 +62,7 @@ type proc struct {
 	gc          *ipcpb.GroupConfig
 	leases      *lease.Leases
 	tunName     string
+	tunIndex    int // interface index of tunName (0: unknown)
 	tunCfg      tundev.Config
 	sessionOpen bool // SECM_SESSION_OPEN succeeded: SESSION_CLOSE at the end
 	connected   bool // connect script succeeded: disconnect script at the end
@@ -80,11 +93,30 @@ func (p *proc) prefix() string {
 // logger returns l with p's prefix.
 func (p *proc) logger(l *logx.Logger) *logx.Logger { return l.With(p.prefix()) }
 
-// kill sends sig to the worker and marks it as being killed by main.
-// The caller holds server.mu.
+// workerExitGrace is how long a worker told to go (SIGTERM, or its command
+// socket closed) has to exit before main kills it. It is longer than the
+// worker's own last exchange with sec-mod (ipc.KeyOpTimeout). Tests
+// shorten a proc's exitGrace.
+const workerExitGrace = 15 * time.Second
+
+// kill sends sig to the worker and marks it as being killed by main. A
+// worker that ignores SIGTERM is sent SIGKILL after p.exitGrace. The
+// caller holds server.mu.
 func (p *proc) kill(sig syscall.Signal) {
 	p.killed = true
-	if p.signal != nil {
-		_ = p.signal(sig)
+	if p.signal == nil {
+		return
 	}
+	_ = p.signal(sig)
+	if sig == syscall.SIGKILL || p.exited == nil {
+		return
+	}
+	exited, signal := p.exited, p.signal
+	time.AfterFunc(p.exitGrace, func() {
+		select {
+		case <-exited:
+		default:
+			_ = signal(syscall.SIGKILL)
+		}
+	})
 }

@@ -38,6 +38,9 @@ func Run(cfg *config.Config, o Options) int {
 		fmt.Fprintln(o.Stderr, "This server requires root access to operate.")
 		return 1
 	}
+	if err := becomeGroupLeader(); err != nil {
+		fmt.Fprintf(o.Stderr, "error: %v\n", err)
+	}
 	if !o.Foreground && !inDaemon() {
 		return daemonize(o)
 	}
@@ -107,6 +110,7 @@ func Run(cfg *config.Config, o Options) int {
 	defer signal.Stop(sigs)
 
 	sp := newSpawner()
+	rp := newReaper()
 	log.Infof("Starting 1 instances of ocserv-sm")
 	sm, err := startSecmod(cfg, cfgFile, o.Args[1:], level, sp)
 	if err != nil {
@@ -137,6 +141,7 @@ func Run(cfg *config.Config, o Options) int {
 		secmodPath: sm.socketPath,
 		hmacKey:    sm.hmacKey,
 		sp:         sp,
+		rp:         rp,
 	}
 
 	secmodDead := make(chan struct{})

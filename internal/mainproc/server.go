@@ -102,14 +102,19 @@ func (s *server) config() *config.Config {
 // goes away; then the session is cleaned up (remove_proc).
 func (s *server) addProc(p *proc) {
 	p.done = make(chan struct{})
+	if p.exitGrace == 0 {
+		p.exitGrace = workerExitGrace
+	}
+	if p.sendTimeout == 0 {
+		p.sendTimeout = workerSendTimeout
+	}
 	s.mu.Lock()
 	s.procs[p.pid] = p
 	s.mu.Unlock()
 	s.loops.Add(1)
 	go func() {
 		defer s.loops.Done()
-		s.serveWorker(p)
-		s.removeProc(p)
+		s.removeProc(p, s.serveWorker(p))
 	}()
 }
 

@@ -155,8 +155,14 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 		log.Errorf("could not set IPv6 address on %s, dropping IPv6: %v", name, res.IPv6Err)
 		tcfg.LocalIPv6, tcfg.PeerIPv6 = netip.Addr{}, netip.Prefix{}
 	}
+	idx, err := s.tun.Index(name)
+	if err != nil {
+		log.Errorf("cannot find tun device %s: %v", name, err)
+		s.releaseLeases(p)
+		return s.failCookie(p)
+	}
 	s.mu.Lock()
-	p.tunName, p.tunCfg = name, tcfg
+	p.tunName, p.tunIndex, p.tunCfg = name, idx, tcfg
 	s.mu.Unlock()
 
 	s.notifyTop(p, true, 0)
@@ -199,7 +205,7 @@ func (s *server) openSession(p *proc, req *ipcpb.AuthCookieRequest) error {
 	p.connectedAt = s.now()
 	p.state = stConnected
 	s.mu.Unlock()
-	if err := ipc.Send(p.conn, ipc.AuthCookieRep, reply, int(f.Fd())); err != nil {
+	if err := s.sendWorker(p, ipc.AuthCookieRep, reply, int(f.Fd())); err != nil {
 		return err
 	}
 	if !s.addIroutes(p) {
@@ -366,24 +372,51 @@ func (s *server) scriptSession(p *proc) *scriptenv.Session {
 	return ss
 }
 
-// removeProc cleans up after a worker's command socket closed (ocserv's
-// remove_proc): session close with sec-mod and the disconnect log,
-// disconnect-script, leases. The tun device disappears with the worker's
-// descriptor.
-func (s *server) removeProc(p *proc) {
+// removeProc ends a session once its command loop ended (ocserv's
+// remove_proc). The cleanup is one ordered undo list: nothing the worker
+// could still use goes back to the pool before the worker is gone — the
+// worker is stopped and reaped, then its tun device is deleted, and only
+// then are its addresses free for the next user.
+func (s *server) removeProc(p *proc, end workerEnd) {
 	defer close(p.done)
+	for _, step := range s.sessionUndo(p, end) {
+		step.run()
+	}
+}
+
+// undoStep is one step of a session's cleanup.
+type undoStep struct {
+	name string
+	run  func()
+}
+
+// sessionUndo is the ordered cleanup of p's session.
+func (s *server) sessionUndo(p *proc, end workerEnd) []undoStep {
+	var closeReq *ipcpb.SecmSessionClose
+	var bytesIn, bytesOut uint64
+	return []undoStep{
+		{"unlist", func() { closeReq = s.unlistProc(p) }},
+		{"stop worker", func() { s.stopWorker(p, end) }},
+		{"close session", func() { bytesIn, bytesOut = s.closeSession(p, closeReq) }},
+		{"disconnect script", func() { s.disconnectScript(p, bytesIn, bytesOut) }},
+		{"utmp", func() { s.utmpLogout(p) }},
+		{"iroutes", func() { s.removeIroutes(p) }},
+		{"delete tun", func() { s.deleteTun(p) }},
+		{"release leases", func() { s.releaseLeases(p) }},
+	}
+}
+
+// unlistProc stops routing anything to p (UDP, commands, the proc table)
+// and returns the SESSION_CLOSE request describing it, or nil when no
+// session was opened with sec-mod.
+func (s *server) unlistProc(p *proc) *ipcpb.SecmSessionClose {
 	s.udp.forget(p)
 	p.conn.Close()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.procs, p.pid)
-	sessionOpen, connected := p.sessionOpen, p.connected
-	cfg := p.cfg
-	var ipv4, ipv6 string
-	if p.tunCfg.HasIPv4() {
-		ipv4 = p.tunCfg.PeerIPv4.String()
-	}
-	if p.tunCfg.HasIPv6() {
-		ipv6 = p.tunCfg.PeerIPv6.Addr().String()
+	if !p.sessionOpen {
+		return nil
 	}
 	uptime := uint32(0)
 	if !p.connectedAt.IsZero() {
@@ -396,49 +429,110 @@ func (s *server) removeProc(p *proc) {
 		BytesOut:           proto.Uint64(0),
 		ServerDisconnected: proto.Bool(p.serverDisc),
 	}
-	if ipv4 != "" {
-		req.Ipv4 = proto.String(ipv4)
+	if p.tunCfg.HasIPv4() {
+		req.Ipv4 = proto.String(p.tunCfg.PeerIPv4.String())
 	}
-	if ipv6 != "" {
-		req.Ipv6 = proto.String(ipv6)
+	if p.tunCfg.HasIPv6() {
+		req.Ipv6 = proto.String(p.tunCfg.PeerIPv6.Addr().String())
+	}
+	return req
+}
+
+// stopWorker makes sure the worker is gone and reaped. A misbehaving one
+// is killed at once; one that ends normally, or that main told to go, has
+// p.exitGrace to exit before it is killed. Without the reaper's
+// confirmation nothing after this step runs: a worker that survives even
+// SIGKILL keeps its addresses.
+func (s *server) stopWorker(p *proc, end workerEnd) {
+	s.mu.Lock()
+	switch end {
+	case endMisbehaved:
+		p.kill(syscall.SIGKILL)
+	case endError:
+		p.kill(syscall.SIGTERM)
 	}
 	s.mu.Unlock()
+	if p.exited == nil {
+		return
+	}
+	select {
+	case <-p.exited:
+		return
+	case <-time.After(p.exitGrace):
+	}
 	log := p.logger(s.log)
-
-	var bytesIn, bytesOut uint64
-	if sessionOpen {
-		st, err := s.sm.SessionClose(req)
-		if err != nil {
-			log.Errorf("error in sec-mod session close: %v", err)
-		} else {
-			bytesIn, bytesOut = st.GetBytesIn(), st.GetBytesOut()
-			r := st.GetDisconReason()
-			s.sessionEnded(p, r, bytesIn, bytesOut)
-			if reasonIsDebug(r) {
-				log.Debugf("user disconnected (reason: %s, rx: %d, tx: %d)", reasonText(r), bytesIn, bytesOut)
-			} else {
-				log.Infof("user disconnected (reason: %s, rx: %d, tx: %d)", reasonText(r), bytesIn, bytesOut)
-			}
-		}
+	log.Infof("worker %d did not exit; killing it", p.pid)
+	s.mu.Lock()
+	p.kill(syscall.SIGKILL)
+	s.mu.Unlock()
+	select {
+	case <-p.exited:
+	case <-time.After(p.exitGrace):
+		log.Errorf("worker %d survives SIGKILL; keeping its addresses until it is reaped", p.pid)
+		<-p.exited
 	}
+}
 
-	if connected && cfg != nil {
-		ss := s.scriptSession(p)
-		ss.BytesIn, ss.BytesOut = bytesIn, bytesOut
-		if path, next := scriptenv.Resolve(scriptenv.Disconnect, cfg.DisconnectScript, ss); path != "" {
-			env := scriptenv.Merge(os.Environ(), scriptenv.Env(scriptenv.Disconnect, ss, next, s.now()))
-			s.scripts.Add(1)
-			go func() {
-				defer s.scripts.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-				defer cancel()
-				s.script(ctx, path, env)
-			}()
-		}
+// closeSession tells sec-mod the session ended and logs the disconnect;
+// it returns the session's byte counts.
+func (s *server) closeSession(p *proc, req *ipcpb.SecmSessionClose) (bytesIn, bytesOut uint64) {
+	if req == nil {
+		return 0, 0
 	}
-	s.utmpLogout(p)
-	s.removeIroutes(p)
-	s.releaseLeases(p)
+	log := p.logger(s.log)
+	st, err := s.sm.SessionClose(req)
+	if err != nil {
+		log.Errorf("error in sec-mod session close: %v", err)
+		return 0, 0
+	}
+	bytesIn, bytesOut = st.GetBytesIn(), st.GetBytesOut()
+	r := st.GetDisconReason()
+	s.sessionEnded(p, r, bytesIn, bytesOut)
+	if reasonIsDebug(r) {
+		log.Debugf("user disconnected (reason: %s, rx: %d, tx: %d)", reasonText(r), bytesIn, bytesOut)
+	} else {
+		log.Infof("user disconnected (reason: %s, rx: %d, tx: %d)", reasonText(r), bytesIn, bytesOut)
+	}
+	return bytesIn, bytesOut
+}
+
+// disconnectScript starts the disconnect-script of a session whose
+// connect-script succeeded (in the background, bounded by 5 minutes).
+func (s *server) disconnectScript(p *proc, bytesIn, bytesOut uint64) {
+	s.mu.Lock()
+	connected, cfg := p.connected, p.cfg
+	s.mu.Unlock()
+	if !connected || cfg == nil {
+		return
+	}
+	ss := s.scriptSession(p)
+	ss.BytesIn, ss.BytesOut = bytesIn, bytesOut
+	path, next := scriptenv.Resolve(scriptenv.Disconnect, cfg.DisconnectScript, ss)
+	if path == "" {
+		return
+	}
+	env := scriptenv.Merge(os.Environ(), scriptenv.Env(scriptenv.Disconnect, ss, next, s.now()))
+	s.scripts.Add(1)
+	go func() {
+		defer s.scripts.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		s.script(ctx, path, env)
+	}()
+}
+
+// deleteTun removes the session's tun device (it normally vanished with
+// the worker's descriptor; a copy kept by anything else is cut off here).
+func (s *server) deleteTun(p *proc) {
+	s.mu.Lock()
+	name, idx := p.tunName, p.tunIndex
+	s.mu.Unlock()
+	if name == "" || idx == 0 {
+		return
+	}
+	if err := s.tun.Delete(name, idx); err != nil {
+		p.logger(s.log).Errorf("could not delete %s: %v", name, err)
+	}
 }
 
 var errStopping = errors.New("server is shutting down")

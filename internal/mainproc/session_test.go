@@ -87,6 +87,26 @@ type fakeTun struct {
 	mtus    []string
 	removed []string
 	files   []*os.File // the far ends, to check the device fd was passed
+	deleted []string   // "NAME#INDEX leases=N": N leases were held at the time
+	leases  func() int // the server's lease count (set by newHarness)
+}
+
+func (f *fakeTun) Index(name string) (int, error) {
+	var n int
+	_, err := fmt.Sscanf(name, "vpns%d", &n)
+	return 100 + n, err
+}
+func (f *fakeTun) Delete(name string, index int) error {
+	held := f.leases()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted = append(f.deleted, fmt.Sprintf("%s#%d leases=%d", name, index, held))
+	return nil
+}
+func (f *fakeTun) deletedList() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.deleted...)
 }
 
 func (f *fakeTun) Create(prefix string, owner tundev.Owner) (*os.File, string, error) {
@@ -154,11 +174,24 @@ type harness struct {
 }
 
 // fakeWorker is the worker's end of a cmd socket plus the signals main sent.
+// It ignores SIGTERM; SIGKILL ends it (closes its socket, and it counts as
+// reaped) unless survivesKill is set, then only die does.
 type fakeWorker struct {
-	p    *proc
-	conn *net.UnixConn
-	mu   sync.Mutex
-	sigs []syscall.Signal
+	p            *proc
+	conn         *net.UnixConn
+	mu           sync.Mutex
+	sigs         []syscall.Signal
+	exited       chan struct{}
+	once         sync.Once
+	survivesKill bool
+}
+
+// die ends the fake process: main's reaper would now report it.
+func (w *fakeWorker) die() {
+	w.once.Do(func() {
+		w.conn.Close()
+		close(w.exited)
+	})
 }
 
 func (w *fakeWorker) signals() []syscall.Signal {
@@ -189,6 +222,7 @@ func newHarness(t *testing.T, extra string) *harness {
 	go h.sm.serve(t, b)
 	log := logx.NewWithOptions("main", logx.Options{Level: 9, NoSyslog: true})
 	h.s = newServer(cfg, &snapshot{}, serverDeps{log: log, sm: &secmodClient{sync: a}, tun: h.tun, script: h.scripts.run})
+	h.tun.leases = h.s.leases.Len
 	t.Cleanup(func() {
 		a.Close()
 		b.Close()
@@ -196,7 +230,8 @@ func newHarness(t *testing.T, extra string) *harness {
 	return h
 }
 
-func (h *harness) worker(t *testing.T) *fakeWorker {
+// worker starts a fake worker; opts adjust its proc before main serves it.
+func (h *harness) worker(t *testing.T, opts ...func(*proc)) *fakeWorker {
 	t.Helper()
 	mainEnd, workerEnd, err := ipc.SocketpairConns()
 	if err != nil {
@@ -204,19 +239,27 @@ func (h *harness) worker(t *testing.T) *fakeWorker {
 	}
 	t.Cleanup(func() { workerEnd.Close() })
 	h.nextPID++
-	w := &fakeWorker{conn: workerEnd}
+	w := &fakeWorker{conn: workerEnd, exited: make(chan struct{})}
 	w.p = &proc{
-		pid:  h.nextPID,
-		conn: mainEnd,
+		pid:    h.nextPID,
+		conn:   mainEnd,
+		exited: w.exited,
 		signal: func(sig syscall.Signal) error {
 			w.mu.Lock()
 			w.sigs = append(w.sigs, sig)
+			survives := w.survivesKill
 			w.mu.Unlock()
+			if sig == syscall.SIGKILL && !survives {
+				w.die()
+			}
 			return nil
 		},
 		remote:   mustAddrPort("192.0.2.7:50000"),
 		local:    mustAddrPort("192.0.2.1:443"),
 		connTime: time.Now(),
+	}
+	for _, o := range opts {
+		o(w.p)
 	}
 	h.s.addProc(w.p)
 	return w
@@ -244,10 +287,10 @@ func (w *fakeWorker) login(t *testing.T, sid string) (*ipcpb.AuthCookieReply, bo
 	return &rep, f.FD >= 0
 }
 
-// exit closes the worker's socket (EOF for main) and waits for the cleanup.
+// exit ends the worker (EOF for main) and waits for the cleanup.
 func (w *fakeWorker) exit(t *testing.T) {
 	t.Helper()
-	w.conn.Close()
+	w.die()
 	w.waitGone(t)
 }
 
@@ -430,8 +473,8 @@ func TestBadWorkerFrames(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.waitGone(t)
-			if sigs := w.signals(); len(sigs) == 0 || sigs[0] != syscall.SIGTERM {
-				t.Errorf("worker got %v, want SIGTERM", sigs)
+			if sigs := w.signals(); len(sigs) == 0 || sigs[0] != syscall.SIGKILL {
+				t.Errorf("worker got %v, want SIGKILL", sigs)
 			}
 			if h.s.activeClients() != 0 {
 				t.Errorf("proc still in the table")

@@ -256,13 +256,31 @@ func (s *server) udpDatagram(b []byte, src, local netip.AddrPort) {
 		p.logger(s.log).Errorf("cannot create a UDP socket for %s: %v", src, err)
 		return
 	}
-	defer unix.Close(fd)
-	msg := &ipcpb.UdpFd{Hello: proto.Bool(isHello), Data: b}
-	if err := ipc.Send(p.conn, ipc.CmdUDPFD, msg, fd); err != nil {
-		p.logger(s.log).Debugf("sending CMD_UDP_FD: %v", err)
+	s.handOffUDP(p, src, isHello, b, fd)
+}
+
+// handOffUDP passes the client's UDP socket fd (and the datagram, copied)
+// to p's worker in the background and takes ownership of fd. The UDP loop
+// never waits for a worker: while an earlier hand-off to the same worker
+// is still under way the new one is dropped (the client retries), and a
+// worker that does not drain its socket within its send timeout is
+// killed by sendWorker.
+func (s *server) handOffUDP(p *proc, src netip.AddrPort, isHello bool, b []byte, fd int) {
+	if !p.udpBusy.CompareAndSwap(false, true) {
+		unix.Close(fd)
+		p.logger(s.log).Debugf("UDP socket from %s dropped: the worker has not taken the previous one yet", src)
 		return
 	}
-	p.logger(s.log).Debugf("passed UDP socket from %s (hello=%v)", src, isHello)
+	msg := &ipcpb.UdpFd{Hello: proto.Bool(isHello), Data: append([]byte(nil), b...)}
+	go func() {
+		defer p.udpBusy.Store(false)
+		defer unix.Close(fd)
+		if err := s.sendWorker(p, ipc.CmdUDPFD, msg, fd); err != nil {
+			p.logger(s.log).Debugf("sending CMD_UDP_FD: %v", err)
+			return
+		}
+		p.logger(s.log).Debugf("passed UDP socket from %s (hello=%v)", src, isHello)
+	}()
 }
 
 // udpSocketFor makes the per-client socket: SO_REUSEADDR, bound to the

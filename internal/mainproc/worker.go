@@ -27,6 +27,7 @@ type workerStarter struct {
 	secmodPath string
 	hmacKey    []byte
 	sp         *spawner
+	rp         *reaper // reaps the workers (reap.go)
 }
 
 // authHMAC is sec_auth_init_hmac: HMAC-SHA256(key, remote ‖ our ‖
@@ -169,7 +170,7 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 	conn, err := ipc.FileConn(cmdMain)
 	if err != nil {
 		cmd.Process.Kill()
-		go cmd.Wait()
+		ws.rp.watch(cmd.Process)
 		return err
 	}
 	proc := &proc{
@@ -179,9 +180,11 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		remote:   remote,
 		local:    local,
 		connTime: time.Now(),
+		// Reaped by the reaper, not cmd.Wait (one blocked thread per worker);
+		// the session ends on the command socket's EOF.
+		exited: ws.rp.watch(cmd.Process),
 	}
 	s.addProc(proc)
 	s.putIntoCgroup(s.config().Default().CGroup, proc.pid)
-	go cmd.Wait() // reap; the session ends on the command socket's EOF
 	return nil
 }
