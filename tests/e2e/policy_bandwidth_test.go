@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocserv-go/ocserv/tests/rig"
+)
+
+// Bounds of the measured rate, as a fraction of the configured one (the
+// issue's acceptance range; ocserv 1.1.6 gives 1.04–1.20× at 1,000,000
+// bytes/s). Not a speed threshold: the limit is what is measured.
+const (
+	bwMinRatio = 0.5
+	bwMaxRatio = 1.25
+	// bwSeconds is the length of one iperf3 run.
+	bwSeconds = 5
+)
+
+// TestPolicyBandwidth: rx-data-per-sec / tx-data-per-sec limit a user's
+// throughput in each direction. rx is what the server receives from the
+// client (iperf3 upload), tx what it sends (iperf3 -R). alice gets the
+// global limits (1,000,000 bytes/s both ways) over DTLS; bob's
+// config-per-user file overrides them with different values per
+// direction (rx 200,000, tx 600,000: the ranges do not overlap, so a
+// swapped direction fails) over CSTP only. Each 5-second iperf3 run
+// through the tunnel must land within 0.5×–1.25× of the configured rate.
+// Real ocserv first, then ours.
+func TestPolicyBandwidth(t *testing.T) {
+	rig.RequireProgram(t, "iperf3")
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		r := rig.New(t, rig.Options{Clients: 2})
+		r.AddUser("alice", "alice-Pass-1")
+		r.AddUser("bob", "bob-Pass-1")
+		perUser := filepath.Join(r.Dir, "bandwidth-peruser")
+		if err := os.MkdirAll(perUser, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(perUser, "bob"),
+			[]byte("rx-data-per-sec = 200000\ntx-data-per-sec = 600000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg := dtlsConfig(r).Set("rx-data-per-sec", "1000000").Set("tx-data-per-sec", "1000000").
+			Set("config-per-user", perUser+"/")
+		srv := startKind(t, r, kind, cfg)
+		defer srv.Stop()
+
+		users := []struct {
+			name, pass string
+			dtls       bool
+			rx, tx     float64 // bytes/s
+		}{
+			{"alice", "alice-Pass-1", true, 1000000, 1000000},
+			{"bob", "bob-Pass-1", false, 200000, 600000},
+		}
+		for i, u := range users {
+			c := r.Connect(rig.ClientOptions{Link: i, User: u.name, Password: u.pass, NoDTLS: !u.dtls, Args: []string{"-v"}})
+			if u.dtls && waitDTLS(t, r, c, 15*time.Second) == "" {
+				t.Fatalf("%s: no DTLS", u.name)
+			}
+			for _, d := range []struct {
+				dir     string
+				reverse bool
+				limit   float64
+			}{{"rx (client to server)", false, u.rx}, {"tx (server to client)", true, u.tx}} {
+				rate := bwIperf(t, r, c, 5201+i*2+boolInt(d.reverse), d.reverse)
+				ratio := rate / d.limit
+				t.Logf("%s %s %s: %.0f bytes/s, %.2f× of %.0f", kind, u.name, d.dir, rate, ratio, d.limit)
+				if ratio < bwMinRatio || ratio > bwMaxRatio {
+					t.Errorf("%s %s: %.0f bytes/s is %.2f× of the configured %.0f, want %.2f–%.2f×",
+						u.name, d.dir, rate, ratio, d.limit, bwMinRatio, bwMaxRatio)
+				}
+			}
+			if u.dtls && dtlsCount(c) == 0 {
+				t.Errorf("%s: DTLS was not used", u.name)
+			}
+			c.Disconnect()
+		}
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// bwIperf runs one bwSeconds iperf3 test between client c and an iperf3
+// server on the server's tunnel address (port), upload or with reverse
+// download, and returns the receiver's rate in bytes/s.
+func bwIperf(t *testing.T, r *rig.Rig, c *rig.Client, port int, reverse bool) float64 {
+	t.Helper()
+	srvAddr := r.ServerTunAddr().String()
+	p := strconv.Itoa(port)
+	srv := r.Start(r.ServerNS, fmt.Sprintf("iperf3-s-%d", port), "iperf3", "-s", "-1", "--forceflush", "-B", srvAddr, "-p", p)
+	defer srv.Stop(2 * time.Second)
+	if !rig.WaitFor(10*time.Second, func() bool { return strings.Contains(srv.Log(), "Server listening") || !srv.Running() }) || !srv.Running() {
+		t.Fatalf("iperf3 server did not start: %s", srv.Log())
+	}
+	args := []string{"iperf3", "-c", srvAddr, "-p", p, "-t", strconv.Itoa(bwSeconds), "-J", "--connect-timeout", "5000"}
+	if reverse {
+		args = append(args, "-R")
+	}
+	out, err := r.ExecTimeout(time.Duration(bwSeconds+25)*time.Second, c.NS, args...)
+	if err != nil {
+		t.Fatalf("iperf3 %v: %v\n%s\nserver: %s", args, err, out, srv.Log())
+	}
+	var res struct {
+		End struct {
+			SumReceived struct {
+				Bytes   float64 `json:"bytes"`
+				Seconds float64 `json:"seconds"`
+			} `json:"sum_received"`
+		} `json:"end"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("iperf3 output is not JSON: %v\n%s", err, out)
+	}
+	if res.Error != "" || res.End.SumReceived.Seconds <= 0 {
+		t.Fatalf("iperf3: %q, received %.0f bytes in %.2f s", res.Error, res.End.SumReceived.Bytes, res.End.SumReceived.Seconds)
+	}
+	return res.End.SumReceived.Bytes / res.End.SumReceived.Seconds
+}
