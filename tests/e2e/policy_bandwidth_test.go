@@ -21,6 +21,9 @@ const (
 	bwMaxRatio = 1.25
 	// bwSeconds is the length of one iperf3 run.
 	bwSeconds = 5
+	// bwMinDatagrams: fewer UDP datagrams either way during the DTLS
+	// user's runs mean the data went over CSTP.
+	bwMinDatagrams = 1000
 )
 
 // TestPolicyBandwidth: rx-data-per-sec / tx-data-per-sec limit a user's
@@ -64,6 +67,7 @@ func TestPolicyBandwidth(t *testing.T) {
 			if u.dtls && waitDTLS(t, r, c, 15*time.Second) == "" {
 				t.Fatalf("%s: no DTLS", u.name)
 			}
+			udpIn, udpOut := udpCounters(t, r, r.ServerNS)
 			for _, d := range []struct {
 				dir     string
 				reverse bool
@@ -77,8 +81,12 @@ func TestPolicyBandwidth(t *testing.T) {
 						u.name, d.dir, rate, ratio, d.limit, bwMinRatio, bwMaxRatio)
 				}
 			}
-			if u.dtls && dtlsCount(c) == 0 {
-				t.Errorf("%s: DTLS was not used", u.name)
+			// Over DTLS, each direction's run moves thousands of
+			// datagrams (about 3,500 at 1,000,000 bytes/s).
+			in, out := udpCounters(t, r, r.ServerNS)
+			t.Logf("%s %s: server UDP datagrams in %d, out %d", kind, u.name, in-udpIn, out-udpOut)
+			if u.dtls && (in-udpIn < bwMinDatagrams || out-udpOut < bwMinDatagrams) {
+				t.Errorf("%s: the runs did not go over DTLS: %d datagrams in, %d out", u.name, in-udpIn, out-udpOut)
 			}
 			c.Disconnect()
 		}
