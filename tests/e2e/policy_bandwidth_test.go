@@ -29,10 +29,11 @@ const (
 // TestPolicyBandwidth: rx-data-per-sec / tx-data-per-sec limit a user's
 // throughput in each direction. rx is what the server receives from the
 // client (iperf3 upload), tx what it sends (iperf3 -R). alice gets the
-// global limits (1,000,000 bytes/s both ways) over DTLS; bob's
-// config-per-user file overrides them with different values per
-// direction (rx 200,000, tx 600,000: the ranges do not overlap, so a
-// swapped direction fails) over CSTP only. Each 5-second iperf3 run
+// global limits (1,000,000 bytes/s both ways) over DTLS; bob, over CSTP
+// only, gets rx 200,000 from his config-per-user file (over his group's
+// 800,000) and tx 600,000 from his group "slow"'s config-per-group file
+// (over the global value); the ranges of the two directions do not
+// overlap, so a swapped direction fails. Each 5-second iperf3 run
 // through the tunnel must land within 0.5×–1.25× of the configured rate.
 // Real ocserv first, then ours.
 func TestPolicyBandwidth(t *testing.T) {
@@ -40,17 +41,11 @@ func TestPolicyBandwidth(t *testing.T) {
 	runKinds(t, func(t *testing.T, kind serverKind) {
 		r := rig.New(t, rig.Options{Clients: 2})
 		r.AddUser("alice", "alice-Pass-1")
-		r.AddUser("bob", "bob-Pass-1")
-		perUser := filepath.Join(r.Dir, "bandwidth-peruser")
-		if err := os.MkdirAll(perUser, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(perUser, "bob"),
-			[]byte("rx-data-per-sec = 200000\ntx-data-per-sec = 600000\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		r.AddUser("bob", "bob-Pass-1", "slow")
+		perUser := bwConfigDir(t, r, "bandwidth-peruser", "bob", "rx-data-per-sec = 200000\n")
+		perGroup := bwConfigDir(t, r, "bandwidth-pergroup", "slow", "rx-data-per-sec = 800000\ntx-data-per-sec = 600000\n")
 		cfg := dtlsConfig(r).Set("rx-data-per-sec", "1000000").Set("tx-data-per-sec", "1000000").
-			Set("config-per-user", perUser+"/")
+			Set("config-per-user", perUser+"/").Set("config-per-group", perGroup+"/")
 		srv := startKind(t, r, kind, cfg)
 		defer srv.Stop()
 
@@ -73,7 +68,7 @@ func TestPolicyBandwidth(t *testing.T) {
 				reverse bool
 				limit   float64
 			}{{"rx (client to server)", false, u.rx}, {"tx (server to client)", true, u.tx}} {
-				rate := bwIperf(t, r, c, 5201+i*2+boolInt(d.reverse), d.reverse)
+				rate := bwIperf(t, r, c, 5201+i*2+bwBoolInt(d.reverse), d.reverse)
 				ratio := rate / d.limit
 				t.Logf("%s %s %s: %.0f bytes/s, %.2f× of %.0f", kind, u.name, d.dir, rate, ratio, d.limit)
 				if ratio < bwMinRatio || ratio > bwMaxRatio {
@@ -93,14 +88,29 @@ func TestPolicyBandwidth(t *testing.T) {
 	})
 }
 
-func boolInt(b bool) int {
+// bwConfigDir creates the directory name under the rig's directory
+// holding one file, file, with text (a config-per-user/-group directory).
+func bwConfigDir(t *testing.T, r *rig.Rig, name, file, text string) string {
+	t.Helper()
+	dir := filepath.Join(r.Dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func bwBoolInt(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
 }
 
-// bwIperf runs one bwSeconds iperf3 test between client c and an iperf3
+// bwIperf runs one bwSeconds iperf3 test (after one omitted second, so
+// that the first window's burst and TCP's slow start do not count) between client c and an iperf3
 // server on the server's tunnel address (port), upload or with reverse
 // download, and returns the receiver's rate in bytes/s.
 func bwIperf(t *testing.T, r *rig.Rig, c *rig.Client, port int, reverse bool) float64 {
@@ -112,7 +122,7 @@ func bwIperf(t *testing.T, r *rig.Rig, c *rig.Client, port int, reverse bool) fl
 	if !rig.WaitFor(10*time.Second, func() bool { return strings.Contains(srv.Log(), "Server listening") || !srv.Running() }) || !srv.Running() {
 		t.Fatalf("iperf3 server did not start: %s", srv.Log())
 	}
-	args := []string{"iperf3", "-c", srvAddr, "-p", p, "-t", strconv.Itoa(bwSeconds), "-J", "--connect-timeout", "5000"}
+	args := []string{"iperf3", "-c", srvAddr, "-p", p, "-t", strconv.Itoa(bwSeconds), "-O", "1", "-J", "--connect-timeout", "5000"}
 	if reverse {
 		args = append(args, "-R")
 	}
