@@ -227,6 +227,9 @@ func (s *session) dtlsRead(c dtlsx.Conn) {
 		}
 		switch buf[0] {
 		case dtlsData:
+			if !s.rxLimit.allow(n - 1) {
+				continue // over rx-data-per-sec: dropped
+			}
 			s.lastData.Store(now)
 			if n == 1 {
 				continue
@@ -254,6 +257,9 @@ func (s *session) dtlsRead(c dtlsx.Conn) {
 			cd := s.dtlsCodec()
 			if cd == nil {
 				s.w.log.Debugf("compressed DTLS packet but no compression negotiated")
+				continue
+			}
+			if !s.rxLimit.allow(n - 1) {
 				continue
 			}
 			s.lastData.Store(now)

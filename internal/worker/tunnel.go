@@ -38,6 +38,9 @@ type session struct {
 
 	dtls *dtlsState // nil when the tunnel has no UDP channel (dtls.go)
 	comp *compState // nil unless compression was negotiated (compress.go)
+
+	// rx-data-per-sec / tx-data-per-sec (bandwidth.go); nil: unlimited.
+	rxLimit, txLimit *bandwidth
 }
 
 func (s *session) close() { s.tun.Close() }
@@ -63,6 +66,7 @@ func (s *session) run(ctx context.Context) (int, error) {
 	s.lastData.Store(now)
 	wr := cstp.NewWriter(w.tlsConn)
 	wr.SetTimeout(s.writeTimeout())
+	s.limitBandwidth(bwClock)
 	done := make(chan end, 4)
 	var once sync.Once
 	finish := func(e end) {
@@ -228,6 +232,9 @@ func (s *session) tunToTLS(wr *cstp.Writer, finish func(end)) {
 			continue
 		}
 		dbuf, dn, dtyp, cbuf, cn, ctyp := s.compOut(buf, n)
+		if !s.txLimit.allow(dn) {
+			continue // over tx-data-per-sec: dropped
+		}
 		if s.dtlsSendAs(dbuf, dn, dtyp) {
 			s.bytesOut.Add(uint64(n))
 			s.lastData.Store(time.Now().UnixNano())
@@ -262,6 +269,9 @@ func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 		s.lastRecv.Store(now)
 		switch p.Type {
 		case cstp.TypeData:
+			if !s.rxLimit.allow(len(p.Payload)) {
+				continue // over rx-data-per-sec: dropped
+			}
 			s.lastData.Store(now)
 			s.dtlsClientUsedTCP()
 			if len(p.Payload) == 0 {
@@ -296,6 +306,9 @@ func (s *session) tlsToTun(wr *cstp.Writer, finish func(end)) {
 			if cd == nil {
 				finish(end{reason: ReasonError, err: errors.New("worker: compressed packet but no compression negotiated")})
 				return
+			}
+			if !s.rxLimit.allow(len(p.Payload)) {
+				continue
 			}
 			s.lastData.Store(now)
 			s.dtlsClientUsedTCP()
