@@ -223,8 +223,6 @@ func checkCompatStatus(t *testing.T, r compatRow, o OptionInfo) {
 // rule, a value with an effect in ocserv and one without; other options
 // are set to "1".
 var unimplementedValues = map[string][2]string{
-	"rx-data-per-sec":       {"200000", "999"},
-	"tx-data-per-sec":       {"1000", "0"},
 	"sec-mod-scale":         {"4", "1"},
 	"output-buffer":         {"10", "0"},
 	"debug-no-secmod-stats": {"true", "false"},
@@ -300,7 +298,7 @@ func TestStartupWarnings(t *testing.T) {
 	text := strings.Join([]string{
 		"auth = plain[passwd=/p]", "tcp-port = 1", "socket-file = /s", "server-cert = /c", "server-key = /k",
 		"device = d", "ipv4-network = 10.0.0.0/8",
-		"rx-data-per-sec = 200000", "sec-mod-scale = 4", "rx-data-per-sec = 300000",
+		"srk-pin = 1234", "sec-mod-scale = 4", "srk-pin = 5678",
 		"kkdcp = /KdcProxy EXAMPLE.COM udp@127.0.0.1:88", "dpd = 30",
 		"try-mtu-discovery = true", "debug-no-secmod-stats = false", "output-buffer = 0", "try-mtu-discovery = false",
 		"[vhost:v.example]",
@@ -313,7 +311,7 @@ func TestStartupWarnings(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	want := []string{
-		"warning: the option 'rx-data-per-sec' is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"].what + " (see docs/compat.md)",
+		"warning: the option 'srk-pin' is not implemented by ocserv-go: " + notImplemented["srk-pin"].what + " (see docs/compat.md)",
 		"warning: the option 'sec-mod-scale' is not implemented by ocserv-go: " + notImplemented["sec-mod-scale"].what + " (see docs/compat.md)",
 		"warning: the option 'kkdcp' is not implemented by ocserv-go: " + notImplemented["kkdcp"].what + " (see docs/compat.md)",
 		"warning: vhost:v.example: the option 'output-buffer' is not implemented by ocserv-go: " + notImplemented["output-buffer"].what + " (see docs/compat.md)",
@@ -333,14 +331,14 @@ func TestStartupWarnings(t *testing.T) {
 // TestUserFileWarnings: a per-user or per-group file that sets an option
 // ocserv-go does not apply gets a log line naming the option and the file
 // for each line with an effect in ocserv; applied options and values
-// without effect (rx-data-per-sec = 0: unlimited) get none.
+// get none.
 func TestUserFileWarnings(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "users"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "users", "bob")
-	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\nrx-data-per-sec = 0\nuser-profile = /p.xml\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("rx-data-per-sec = 2000\ndpd = 30\ntx-data-per-sec = 1000\nuser-profile = /p.xml\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	v := newVhost("default")
@@ -350,12 +348,10 @@ func TestUserFileWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RxDataPerSec != 0 || s.TxDataPerSec != 1 || s.DPD != 30 {
+	if s.RxDataPerSec != 2 || s.TxDataPerSec != 1 || s.DPD != 30 {
 		t.Errorf("values: rx %d tx %d dpd %d", s.RxDataPerSec, s.TxDataPerSec, s.DPD)
 	}
 	want := []string{
-		"option 'rx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["rx-data-per-sec"].what + " (see docs/compat.md)",
-		"option 'tx-data-per-sec' in " + file + " is not implemented by ocserv-go: " + notImplemented["tx-data-per-sec"].what + " (see docs/compat.md)",
 		"option 'user-profile' in " + file + " is not implemented by ocserv-go: " + notImplemented["user-profile"].what + " (see docs/compat.md)",
 	}
 	if strings.Join(logs, "\n") != strings.Join(want, "\n") {

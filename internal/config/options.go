@@ -191,8 +191,6 @@ type unimplemented struct {
 // and update its row in docs/compat.md ("Every ocserv 1.1.6 option");
 // TestCompatOptionTable checks that the two agree.
 var notImplemented = map[string]unimplemented{
-	"rx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", 0, belowOneKB},
-	"tx-data-per-sec":       {"bandwidth limits are not enforced (occtl only shows the value)", 0, belowOneKB},
 	"sec-mod-scale":         {"only one sec-mod instance runs", 0, func(v string) bool { return num(v) <= 1 }},
 	"kkdcp":                 {"there is no KKDCP (Kerberos) proxy", 0, nil},
 	"ban-points-kkdcp":      {"there is no KKDCP (Kerberos) proxy", 0, nil},

@@ -14,8 +14,8 @@ import (
 
 // TestConfigNotImplementedWarned: options that ocserv-go reads but does
 // not apply (docs/compat.md, "Every ocserv 1.1.6 option") are never
-// silently ignored. With rx-data-per-sec and output-buffer in the main file
-// and tx-data-per-sec in alice's config-per-user file, both servers start
+// silently ignored. With sec-mod-scale and output-buffer in the main file
+// and user-profile in alice's config-per-user file, both servers start
 // and alice logs in and passes traffic; ours logs one start-up warning per
 // main-file option (naming it and docs/compat.md) and one warning for the
 // per-user file at her login, and the main-file warnings again on SIGHUP.
@@ -27,16 +27,19 @@ func TestConfigNotImplementedWarned(t *testing.T) {
 	if err := os.MkdirAll(users, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(users, "alice"), []byte("tx-data-per-sec = 100000\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(users, "alice"), []byte("user-profile = "+filepath.Join(r.Dir, "alice-profile.xml")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mainOpts := []string{"rx-data-per-sec", "output-buffer"}
-	for _, name := range append(mainOpts, "tx-data-per-sec") {
+	if err := os.WriteFile(filepath.Join(r.Dir, "alice-profile.xml"), []byte("<?xml version=\"1.0\"?>\n<AnyConnectProfile/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mainOpts := []string{"sec-mod-scale", "output-buffer"}
+	for _, name := range append(mainOpts, "user-profile") {
 		if o, ok := config.LookupOption(name); !ok || o.NotImplemented() == "" {
 			t.Fatalf("%s is no longer in config's notImplemented list: pick another option for this test", name)
 		}
 	}
-	cfg := r.NewConfig().Set("rx-data-per-sec", "200000").Set("output-buffer", "10").Set("config-per-user", users)
+	cfg := r.NewConfig().Set("sec-mod-scale", "2").Set("output-buffer", "10").Set("config-per-user", users)
 	runKinds(t, func(t *testing.T, kind serverKind) {
 		srv := startKind(t, r, kind, cfg)
 		defer srv.Stop()
@@ -58,7 +61,7 @@ func TestConfigNotImplementedWarned(t *testing.T) {
 				t.Errorf("start-up warning for %s: got %q, want one line containing %q and docs/compat.md\n%s", name, got, want, tailLines(log, 40))
 			}
 		}
-		want := "option 'tx-data-per-sec' in " + users + "/alice is not implemented by ocserv-go"
+		want := "option 'user-profile' in " + users + "/alice is not implemented by ocserv-go"
 		if !srv.WaitLog(want, 5*time.Second) {
 			t.Errorf("no warning for the per-user file (want %q):\n%s", want, tailLines(srv.Log(), 40))
 		}
