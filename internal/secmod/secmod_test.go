@@ -427,4 +427,3 @@ func TestCredOK(t *testing.T) {
 		}
 	}
 }
-
