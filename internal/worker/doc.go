@@ -9,10 +9,10 @@
 // the client connection and the cmd socket it inherited, the tun descriptor it
 // receives from main, and the sec-mod Unix socket, on which it opens one
 // connection per request. It never reads a key or a password file; the
-// configuration comes from the snapshot bytes in the start-up message.
-// DTLS is not implemented yet: the worker behaves as ocserv does when UDP is
-// unavailable for the session (no X-DTLS-* headers, the IP/UDP overhead is
-// still subtracted from the advertised MTU).
+// configuration comes from the snapshot bytes in the start-up message,
+// which main passes in a sealed memfd. Every write to the client has a
+// deadline: a client that stops reading loses its session, it never pins
+// the worker.
 //
 // It mirrors ocserv's src/worker.c (start-up, request loop),
 // src/worker-http.c (header handling), src/worker-http-handlers.c (static
@@ -23,5 +23,7 @@
 // tlsconf.go (certificates, SNI, priorities), session_info.go (GnuTLS
 // cipher naming), http.go (request loop and URL table), auth.go (login),
 // connect.go (cookie to tunnel and the CONNECT response), mtu.go, tunnel.go
-// (CSTP data path, timers, statistics).
+// (CSTP data path, timers, statistics), dtls.go, dtls_path.go and
+// dtls_09.go (the UDP channel), compress.go (LZS, LZ4), bandwidth.go
+// (rx/tx-data-per-sec).
 package worker
