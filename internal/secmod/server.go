@@ -97,8 +97,12 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 	if st.GetDebugLevel() == 0 && cfg.LogLevelSet {
 		s.log.SetLevel(cfg.LogLevel)
 	}
-	s.methods = buildMethods(cfg, s.log)
-	s.acct = buildAcct(cfg, s.log)
+	if s.methods, err = buildMethods(cfg, s.log); err != nil {
+		return nil, fmt.Errorf("sec-mod: %w", err)
+	}
+	if s.acct, err = buildAcct(cfg, s.log); err != nil {
+		return nil, fmt.Errorf("sec-mod: %w", err)
+	}
 	s.store.onDel = func(e *entry) { s.acctEventLocked(e, radius.StatusStop) }
 	return s, nil
 }
