@@ -56,8 +56,8 @@ func TestLoad(t *testing.T) {
 	}
 
 	for name, body := range map[string]string{
-		"noserver":  "servers servers\n",
-		"nodict":    "authserver 127.0.0.1\nservers servers\ndictionary missing\n",
+		"noserver": "servers servers\n",
+		"nodict":   "authserver 127.0.0.1\nservers servers\ndictionary missing\n",
 	} {
 		w(name, body)
 		if _, err := Load(filepath.Join(dir, name)); err == nil {
