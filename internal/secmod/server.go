@@ -97,11 +97,12 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 	if st.GetDebugLevel() == 0 && cfg.LogLevelSet {
 		s.log.SetLevel(cfg.LogLevel)
 	}
+	// The log line already says sec-mod.
 	if s.methods, err = buildMethods(cfg, s.log); err != nil {
-		return nil, fmt.Errorf("sec-mod: %w", err)
+		return nil, err
 	}
 	if s.acct, err = buildAcct(cfg, s.log); err != nil {
-		return nil, fmt.Errorf("sec-mod: %w", err)
+		return nil, err
 	}
 	s.store.onDel = func(e *entry) { s.acctEventLocked(e, radius.StatusStop) }
 	return s, nil
