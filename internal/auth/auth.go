@@ -13,7 +13,11 @@
 // auto-select-group).
 package auth
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/ocserv-go/ocserv/internal/authtype"
+)
 
 // Result is the outcome of one step of a login.
 type Result int
@@ -39,15 +43,16 @@ func (r Result) String() string {
 	return "unknown"
 }
 
-// Bits of the worker's auth_type (ipcpb.AuthType), as ocserv's AUTH_TYPE_*.
+// Bits of the worker's auth_type (ipcpb.AuthType, ocserv's AUTH_TYPE_*):
+// the one table in internal/authtype, shared with the worker.
 const (
-	TypeUsernamePass uint32 = 1
-	TypePAM          uint32 = 2 | TypeUsernamePass
-	TypePlain        uint32 = 4 | TypeUsernamePass
-	TypeCertificate  uint32 = 8
-	TypeRadius       uint32 = 32 | TypeUsernamePass
-	TypeGSSAPI       uint32 = 64
-	TypeOIDC         uint32 = 128
+	TypeUsernamePass = authtype.UsernamePass
+	TypePAM          = authtype.PAM
+	TypePlain        = authtype.Plain
+	TypeCertificate  = authtype.Certificate
+	TypeRadius       = authtype.Radius
+	TypeGSSAPI       = authtype.GSSAPI
+	TypeOIDC         = authtype.OIDC
 )
 
 // Default prompts (exact texts the client sees; see internal/authxml).

@@ -3,6 +3,7 @@ package radcli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -22,6 +23,11 @@ const (
 type Server struct {
 	Addr   string
 	Secret string
+	// NoSecret says why Secret is empty (the servers file could not be
+	// read, or does not name the host). radcli looks the secret up only
+	// when it sends a request (rc_find_server_addr), so such a server
+	// fails each request, not the start-up.
+	NoSecret error
 }
 
 // Config is a parsed radiusclient.conf with its servers file resolved.
@@ -150,7 +156,10 @@ func ParseServersFile(data []byte) map[string]string {
 }
 
 // Load reads the configuration file, its servers file and its dictionary.
-// Any unreadable file is an error (ocserv: radius initialization error).
+// An unreadable configuration or dictionary is an error (ocserv: radius
+// initialization error); a servers file that cannot be read, or lacks a
+// server's secret, is not (radcli opens it only when it sends a request):
+// that server's NoSecret says why.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -173,26 +182,28 @@ func Load(path string) (*Config, error) {
 	if len(c.AuthServers) == 0 && len(c.AcctServers) == 0 {
 		return nil, fmt.Errorf("radcli config %s: no authserver or acctserver", path)
 	}
-	if c.serversFile != "" {
-		sd, err := os.ReadFile(abs(c.serversFile))
-		if err != nil {
-			return nil, fmt.Errorf("radcli servers file: %w", err)
-		}
-		secrets := ParseServersFile(sd)
-		for _, list := range [][]Server{c.AuthServers, c.AcctServers} {
-			for i := range list {
-				if list[i].Secret != "" {
-					continue
-				}
-				h, _, _ := net.SplitHostPort(list[i].Addr)
-				list[i].Secret = secrets[h]
-			}
-		}
+	var serversErr error
+	secrets := map[string]string{}
+	if c.serversFile == "" {
+		serversErr = errors.New("no servers file")
+	} else if sd, err := os.ReadFile(abs(c.serversFile)); err != nil {
+		serversErr = fmt.Errorf("radcli servers file: %w", err)
+	} else {
+		secrets = ParseServersFile(sd)
 	}
 	for _, list := range [][]Server{c.AuthServers, c.AcctServers} {
-		for _, s := range list {
-			if s.Secret == "" {
-				return nil, fmt.Errorf("radcli config %s: no shared secret for %s", path, s.Addr)
+		for i := range list {
+			if list[i].Secret != "" {
+				continue
+			}
+			h, _, _ := net.SplitHostPort(list[i].Addr)
+			list[i].Secret = secrets[h]
+			switch {
+			case list[i].Secret != "":
+			case serversErr != nil:
+				list[i].NoSecret = serversErr
+			default:
+				list[i].NoSecret = fmt.Errorf("no shared secret for %s in the servers file %s", h, c.serversFile)
 			}
 		}
 	}

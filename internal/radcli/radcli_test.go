@@ -42,7 +42,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.AuthServers[0] != (Server{"127.0.0.1:1812", "testing123"}) || c.AcctServers[0] != (Server{"127.0.0.1:1813", "testing123"}) {
+	if c.AuthServers[0] != (Server{Addr: "127.0.0.1:1812", Secret: "testing123"}) || c.AcctServers[0] != (Server{Addr: "127.0.0.1:1813", Secret: "testing123"}) {
 		t.Errorf("servers %v %v", c.AuthServers, c.AcctServers)
 	}
 	if c.Timeout != 3*time.Second || c.Retries != 1 || c.DefaultRealm != "" || c.NASIdentifier != "n1" || c.BindAddr != "*" {
@@ -56,14 +56,28 @@ func TestLoad(t *testing.T) {
 	}
 
 	for name, body := range map[string]string{
-		"noserver":  "servers servers\n",
-		"nosecret":  "authserver 10.9.9.9\nservers servers\n",
-		"nodict":    "authserver 127.0.0.1\nservers servers\ndictionary missing\n",
-		"noservers": "authserver 127.0.0.1\nservers missing\n",
+		"noserver": "servers servers\n",
+		"nodict":   "authserver 127.0.0.1\nservers servers\ndictionary missing\n",
 	} {
 		w(name, body)
 		if _, err := Load(filepath.Join(dir, name)); err == nil {
 			t.Errorf("%s: loaded", name)
+		}
+	}
+	// radcli reads the servers file only when it sends a request: a
+	// missing file or secret is no load error, the server says why.
+	for name, body := range map[string]string{
+		"nosecret":  "authserver 10.9.9.9\nservers servers\n",
+		"noservers": "authserver 127.0.0.1\nservers missing\n",
+	} {
+		w(name, body)
+		c, err := Load(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if s := c.AuthServers[0]; s.Secret != "" || s.NoSecret == nil {
+			t.Errorf("%s: server %+v, want no secret and why", name, s)
 		}
 	}
 	w("loop", "$INCLUDE loop\n")
@@ -115,9 +129,10 @@ func TestLoadRelativeToWorkingDirectory(t *testing.T) {
 	if c.Dictionary != filepath.Join(wd, "data", "dictionary") {
 		t.Errorf("dictionary path %q, want it under the working directory", c.Dictionary)
 	}
-	// The same config read from another working directory finds nothing.
+	// The same config read from another working directory finds neither
+	// the dictionary (an error) nor the servers file.
 	t.Chdir(confDir)
 	if _, err := Load(conf); err == nil {
-		t.Error("loaded with the servers file missing from the working directory")
+		t.Error("loaded with the dictionary missing from the working directory")
 	}
 }

@@ -62,7 +62,7 @@ func (s *Server) authInit(req *ipcpb.SecAuthInit, from peer) *ipcpb.SecAuthReply
 	e.vhost = v.Name
 	e.hostname = auth.Truncate(req.GetHostname(), auth.MaxUsernameSize) // ocserv: a 64-byte buffer
 	e.start = now
-	e.exptime = now.Add(cookieLife(v.CookieTimeout))
+	e.exptime = expiry(now, cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
 
 	result := auth.Failed
@@ -260,7 +260,7 @@ func (s *Server) authResult(e *entry, r auth.Result) *ipcpb.SecAuthReply {
 	s.store.mu.Lock()
 	status := e.status
 	v := cfg.FindVhost(e.vhost)
-	e.exptime = now.Add(cookieLife(v.CookieTimeout))
+	e.exptime = expiry(now, cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
 
 	switch {

@@ -2,11 +2,13 @@ package secmod
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ocserv-go/ocserv/internal/auth"
 	"github.com/ocserv-go/ocserv/internal/auth/pam"
 	"github.com/ocserv-go/ocserv/internal/auth/plain"
 	"github.com/ocserv-go/ocserv/internal/auth/radius"
+	"github.com/ocserv-go/ocserv/internal/authtype"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/logx"
 )
@@ -18,23 +20,6 @@ type method struct {
 	name   string
 	typ    uint32
 	module auth.Module
-}
-
-// methodBits maps a configured method name to its AuthType bits.
-func methodBits(name string) uint32 {
-	switch name {
-	case config.MethodPlain:
-		return auth.TypePlain
-	case config.MethodPAM:
-		return auth.TypePAM
-	case config.MethodRadius:
-		return auth.TypeRadius
-	case config.MethodCertificate:
-		return auth.TypeCertificate
-	case config.MethodGSSAPI:
-		return auth.TypeGSSAPI
-	}
-	return 0
 }
 
 // newModule creates the module of a configured method (plain, pam, radius); other
@@ -56,44 +41,58 @@ func newModule(m *config.Method, pamLim *pam.Limits, log *logx.Logger) (auth.Mod
 }
 
 // buildMethods prepares the auth alternatives of every vhost
-// (sec_auth_init / global_init). Errors are logged; a broken alternative is
-// kept with its bits but marked unusable. Every PAM module shares one bound
-// on concurrent PAM transactions (pam.LimitsFor: max-clients, at most
+// (sec_auth_init / vhost_init). As in ocserv, whose sec-mod exits when a
+// module's vhost_init fails ("radius initialization error"), a module
+// that cannot start is an error that ends sec-mod's start-up: never a
+// method silently missing. Every PAM module shares one bound on concurrent
+// PAM transactions (pam.LimitsFor: max-clients, at most
 // pam.HardMaxConcurrent, conversations ended at auth-timeout).
-func buildMethods(cfg *config.Config, log *logx.Logger) map[string][]method {
+func buildMethods(cfg *config.Config, log *logx.Logger) (map[string][]method, error) {
 	out := make(map[string][]method, len(cfg.Vhosts))
 	pamLim := pam.LimitsFor(cfg)
 	for _, v := range cfg.Vhosts {
-		var ms []method
+		ms := make([]method, 0, len(v.Auth))
 		for _, a := range v.Auth {
-			m := method{}
-			var names []string
-			for _, x := range a.Methods {
-				m.typ |= methodBits(x.Name)
-				names = append(names, x.Name)
-			}
-			for i, n := range names {
-				if i > 0 {
-					m.name += "+"
-				}
-				m.name += n
-			}
-			if mod := a.Module(); mod != nil {
-				mm, err := newModule(mod, pamLim, log)
-				if err != nil {
-					log.Errorf("vhost %s: %v", v.Name, err)
-					m.typ = 0 // never matches
-				} else {
-					m.module = mm
-				}
-			} else if m.typ&auth.TypeUsernamePass != 0 {
-				m.typ = 0
+			m, err := buildMethod(a, pamLim, log)
+			if err != nil {
+				return nil, fmt.Errorf("vhost %s: authentication method %s: %w", v.Name, a.Name, err)
 			}
 			ms = append(ms, m)
 		}
 		out[v.Name] = ms
 	}
-	return out
+	return out, nil
+}
+
+// buildMethod prepares one enable-auth alternative: its AuthType bits and
+// its module (none for certificate alone).
+func buildMethod(a config.AuthMethod, pamLim *pam.Limits, log *logx.Logger) (method, error) {
+	m := method{typ: authtype.OfAlternative(a)}
+	names := make([]string, 0, len(a.Methods))
+	for _, x := range a.Methods {
+		names = append(names, x.Name)
+	}
+	m.name = strings.Join(names, "+")
+	mod := a.Module()
+	if mod == nil {
+		if m.typ&auth.TypeUsernamePass != 0 {
+			return method{}, fmt.Errorf("no module for %s", m.name)
+		}
+		return m, nil
+	}
+	if mod.Name == config.MethodGSSAPI {
+		// Not implemented (docs/compat.md): the configuration is
+		// accepted, the alternative never matches, and the log says so.
+		log.Errorf("authentication method %s is not supported by ocserv-go; its logins fail", m.name)
+		m.typ = 0
+		return m, nil
+	}
+	mm, err := newModule(mod, pamLim, log)
+	if err != nil {
+		return method{}, err
+	}
+	m.module = mm
+	return m, nil
 }
 
 // pickMethod is set_module: the first alternative containing every bit the

@@ -1,6 +1,8 @@
 package secmod
 
 import (
+	"fmt"
+
 	"github.com/ocserv-go/ocserv/internal/auth/radius"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/logx"
@@ -12,7 +14,7 @@ import (
 // settings replace the per-user/group files).
 
 // buildAcct creates the RADIUS accounting of every vhost that has one.
-func buildAcct(cfg *config.Config, log *logx.Logger) map[string]*radius.Accounting {
+func buildAcct(cfg *config.Config, log *logx.Logger) (map[string]*radius.Accounting, error) {
 	out := map[string]*radius.Accounting{}
 	for _, v := range cfg.Vhosts {
 		if v.Acct == nil || v.Acct.Name != config.MethodRadius {
@@ -20,12 +22,11 @@ func buildAcct(cfg *config.Config, log *logx.Logger) map[string]*radius.Accounti
 		}
 		a, err := radius.NewAccounting(v.Acct.Radius, log.Noticef)
 		if err != nil {
-			log.Errorf("vhost %s: %v", v.Name, err)
-			continue
+			return nil, fmt.Errorf("vhost %s: accounting method %s: %w", v.Name, v.Acct.Name, err)
 		}
 		out[v.Name] = a
 	}
-	return out
+	return out, nil
 }
 
 // acctInfoLocked describes e for accounting; the caller holds store.mu.

@@ -284,6 +284,37 @@ func TestCookieRules(t *testing.T) {
 	}
 }
 
+// TestCookieExpiresWholeSeconds: a session closed late in a second
+// (kill -9 of the client: a temporary disconnect) keeps its cookie until
+// time(0) reaches close + cookie-timeout + 15 s, as in ocserv. On 6bdcfc8
+// the cookie was still accepted exactly 315 s after the close.
+func TestCookieExpiresWholeSeconds(t *testing.T) {
+	h := startHarness(t, hopts{})
+	h.clock.mu.Lock()
+	h.clock.t = time.Unix(h.clock.t.Unix(), 900_000_000)
+	h.clock.mu.Unlock()
+	for _, tt := range []struct {
+		after time.Duration
+		ok    bool
+	}{{314 * time.Second, true}, {315 * time.Second, false}} {
+		sid := h.login("alice", "", "secret")
+		h.open(sid)
+		h.workerStats(sid, 10, 10, ReasonTemporary)
+		h.close(sid, 0, 0, false)
+		h.clock.Advance(tt.after)
+		want := ipcpb.AuthRep_AUTH_FAILED
+		if tt.ok {
+			want = ipcpb.AuthRep_AUTH_OK
+		}
+		if o := h.open(sid); o.GetReply() != want {
+			t.Errorf("%v after the close: %v, want %v", tt.after, o.GetReply(), want)
+		}
+		if tt.ok {
+			h.close(sid, 0, 0, false)
+		}
+	}
+}
+
 func (h *harness) listCookies() int {
 	var rep ipcpb.SecmListCookiesReply
 	h.syncCall(ipc.CmdSecmListCookies, nil, ipc.CmdSecmListCookiesReply, &rep)

@@ -101,8 +101,13 @@ func newServer(st *ipcpb.SecmodStartup, opt options) (*Server, error) {
 	if st.GetDebugLevel() == 0 && cfg.LogLevelSet {
 		s.log.SetLevel(cfg.LogLevel)
 	}
-	s.methods = buildMethods(cfg, s.log)
-	s.acct = buildAcct(cfg, s.log)
+	// The log line already says sec-mod.
+	if s.methods, err = buildMethods(cfg, s.log); err != nil {
+		return nil, err
+	}
+	if s.acct, err = buildAcct(cfg, s.log); err != nil {
+		return nil, err
+	}
 	s.store.onDel = func(e *entry) { s.acctEventLocked(e, radius.StatusStop) }
 	return s, nil
 }

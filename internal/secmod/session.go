@@ -41,7 +41,7 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 		s.log.Errorf("session open received in unauthenticated client %s (session: %s)!", user, e.psid())
 		return failedSession()
 	}
-	if inUse == 0 && now.After(exptime) {
+	if inUse == 0 && expired(now, exptime) {
 		s.log.Errorf("session expired; denied session for user '%s' (session: %s)", user, e.psid())
 		s.store.mu.Lock()
 		e.status = StatusFailed
@@ -113,7 +113,7 @@ func (s *Server) sessionOpen(req *ipcpb.SecmSessionOpen) *ipcpb.SecmSessionReply
 		s.acctEventLocked(e, radius.StatusStart)
 	}
 	e.inUse++
-	e.exptime = now.Add(cookieLife(v.CookieTimeout))
+	e.exptime = expiry(now, cookieLife(v.CookieTimeout))
 	s.store.mu.Unlock()
 	s.log.Infof("initiating session for user '%s' (session: %s)", user, e.psid())
 	return rep
@@ -181,12 +181,12 @@ func (s *Server) sessionClose(req *ipcpb.SecmSessionClose) *ipcpb.CliStats {
 		s.log.Infof("invalidating session of user '%s' (session: %s)", e.username, e.psid())
 		s.store.delLocked(e)
 	case r == ReasonUserDisconnect:
-		if min := now.Add(AuthSlack); e.exptime.Before(min) {
+		if min := expiry(now, AuthSlack); e.exptime.Before(min) {
 			e.exptime = min
 		}
 		s.log.Infof("temporarily closing session for %s (session: %s)", e.username, e.psid())
 	default:
-		e.exptime = now.Add(cookieLife(v.CookieTimeout))
+		e.exptime = expiry(now, cookieLife(v.CookieTimeout))
 		s.log.Infof("temporarily closing session for %s (session: %s)", e.username, e.psid())
 	}
 	return rep

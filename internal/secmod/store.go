@@ -19,6 +19,17 @@ const SIDSize = 32
 // this long.
 const AuthSlack = 15 * time.Second
 
+// expiry is the end of a cookie's validity d after now. ocserv keeps it in
+// whole seconds (exptime = time(0) + cookie-timeout + AUTH_SLACK_TIME)
+// and a cookie not in use has expired once time(0) >= exptime: the end is
+// counted from the start of now's second.
+func expiry(now time.Time, d time.Duration) time.Time {
+	return time.Unix(now.Unix(), 0).Add(d)
+}
+
+// expired is ocserv's time test of an unused entry (IS_CLIENT_ENTRY_EXPIRED).
+func expired(now, exptime time.Time) bool { return !now.Before(exptime) }
+
 // Status of a client entry (ocserv's PS_AUTH_*).
 const (
 	StatusInactive  = 0
@@ -117,7 +128,7 @@ func newStore(instance byte) *store {
 
 // add creates an entry with a fresh unique SID (byte 0 = instance).
 func (s *store) add(now time.Time) (*entry, error) {
-	e := &entry{created: now, exptime: now}
+	e := &entry{created: now, exptime: expiry(now, 0)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range 4 {
@@ -171,7 +182,7 @@ func (s *store) cleanup(now time.Time) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.entries {
-		if e.inUse == 0 && now.After(e.exptime) {
+		if e.inUse == 0 && expired(now, e.exptime) {
 			s.delLocked(e)
 			n++
 		}

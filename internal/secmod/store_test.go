@@ -11,6 +11,31 @@ import (
 	"github.com/ocserv-go/ocserv/internal/logx"
 )
 
+// TestCookieExpiry: ocserv counts a cookie's life in whole seconds from
+// the second it was set (exptime = time(0) + cookie-timeout + 15) and
+// refuses it once time(0) >= exptime.
+func TestCookieExpiry(t *testing.T) {
+	set := time.Unix(1_700_000_000, 900_000_000) // late in its second
+	life := cookieLife(30)                       // 45 s
+	tests := []struct {
+		after time.Duration
+		valid bool
+	}{
+		{0, true},
+		{44 * time.Second, true},
+		{44*time.Second + 50*time.Millisecond, true},   // still second +44
+		{44*time.Second + 100*time.Millisecond, false}, // second +45
+		{45 * time.Second, false},
+		{46 * time.Second, false},
+	}
+	exp := expiry(set, life)
+	for _, tt := range tests {
+		if got := !expired(set.Add(tt.after), exp); got != tt.valid {
+			t.Errorf("%v after: valid %v, want %v", tt.after, got, tt.valid)
+		}
+	}
+}
+
 func TestStoreCleanup(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	st := newStore(3)
@@ -19,7 +44,8 @@ func TestStoreCleanup(t *testing.T) {
 		exp   time.Duration // relative to now
 		kept  bool
 	}
-	specs := []spec{{0, -time.Second, false}, {0, time.Second, true}, {1, -time.Hour, true}, {0, 0, true}}
+	// ocserv: an unused entry has expired once time(0) >= exptime.
+	specs := []spec{{0, -time.Second, false}, {0, time.Second, true}, {1, -time.Hour, true}, {0, 0, false}}
 	var es []*entry
 	for _, sp := range specs {
 		e, err := st.add(now)
@@ -32,8 +58,8 @@ func TestStoreCleanup(t *testing.T) {
 		e.inUse, e.exptime = sp.inUse, now.Add(sp.exp)
 		es = append(es, e)
 	}
-	if n := st.cleanup(now); n != 1 {
-		t.Errorf("cleanup removed %d, want 1", n)
+	if n := st.cleanup(now); n != 2 {
+		t.Errorf("cleanup removed %d, want 2", n)
 	}
 	for i, e := range es {
 		if got := st.find(e.sid[:]) != nil; got != specs[i].kept {

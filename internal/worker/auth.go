@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ocserv-go/ocserv/internal/authtype"
 	"github.com/ocserv-go/ocserv/internal/authxml"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/httpwire"
@@ -34,6 +35,11 @@ type authState struct {
 	prompt   string
 	counter  int
 	cert     certInfo // client certificate verdict (certauth.go)
+	// sel is the selected alternative once switchAuthToNext moved it
+	// (selSet); disabled marks the alternatives it left.
+	sel      int
+	selSet   bool
+	disabled []bool
 }
 
 // selectGroups converts the vhost's select-group entries.
@@ -50,16 +56,44 @@ func (w *worker) selectGroups() []authxml.SelectGroup {
 
 // selectedAuth is ocserv's ws->selected_auth: the primary alternative, or,
 // when the client certificate was verified, the first alternative that
-// includes certificate (enable-auth OR-composition).
+// includes certificate (enable-auth OR-composition); switchAuthToNext
+// moves it on.
 func (w *worker) selectedAuth() config.AuthMethod {
+	return w.vhost.Auth[w.selectedIndex()]
+}
+
+// selectedIndex is the index of selectedAuth in w.vhost.Auth (which is
+// not empty).
+func (w *worker) selectedIndex() int {
+	if w.auth.selSet {
+		return w.auth.sel
+	}
 	if w.auth.cert.ok {
-		for _, a := range w.vhost.Auth {
+		for i, a := range w.vhost.Auth {
 			if a.Has(config.MethodCertificate) {
-				return a
+				return i
 			}
 		}
 	}
-	return w.vhost.Auth[0]
+	return 0
+}
+
+// switchAuthToNext is ws_switch_auth_to_next: the selected alternative is
+// disabled for this connection and the first other one still enabled is
+// selected. It reports false when none is left.
+func (w *worker) switchAuthToNext() bool {
+	cur := w.selectedIndex()
+	if len(w.auth.disabled) != len(w.vhost.Auth) {
+		w.auth.disabled = make([]bool, len(w.vhost.Auth))
+	}
+	w.auth.disabled[cur] = true
+	for i := range w.vhost.Auth {
+		if i != cur && !w.auth.disabled[i] {
+			w.auth.sel, w.auth.selSet = i, true
+			return true
+		}
+	}
+	return false
 }
 
 // certGroups are the certificate's groups when the selected method uses
@@ -87,25 +121,29 @@ func (w *worker) passwordAuth() bool {
 
 // authType is SecAuthInit.auth_type for the selected method.
 func (w *worker) authType() uint32 {
-	var t uint32
 	if len(w.vhost.Auth) == 0 {
-		return uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
+		return authtype.Plain
 	}
-	for _, m := range w.selectedAuth().Methods {
-		switch m.Name {
-		case config.MethodPlain:
-			t |= uint32(ipcpb.AuthType_AUTH_TYPE_PLAIN)
-		case config.MethodPAM:
-			t |= uint32(ipcpb.AuthType_AUTH_TYPE_PAM)
-		case config.MethodRadius:
-			t |= uint32(ipcpb.AuthType_AUTH_TYPE_RADIUS)
-		case config.MethodCertificate:
-			t |= uint32(ipcpb.AuthType_AUTH_TYPE_CERTIFICATE)
-		case config.MethodGSSAPI:
-			t |= uint32(ipcpb.AuthType_AUTH_TYPE_GSSAPI)
-		}
+	return authtype.OfAlternative(w.selectedAuth())
+}
+
+// certMissing is post_auth_handler's check of an alternative that includes
+// certificate when the client presented none (or one that failed): ocserv
+// moves on to the next enabled alternative and sends its form, and fails
+// the login ("No certificate") when there is none. It reports false when
+// the login may go on to sec-mod; otherwise the answer was sent (err is
+// the send's, or errClose).
+func (w *worker) certMissing(r *httpwire.Request) (bool, error) {
+	if len(w.vhost.Auth) == 0 || w.auth.cert.ok || !w.selectedAuth().Has(config.MethodCertificate) {
+		return false, nil
 	}
-	return t
+	w.log.Infof("no certificate provided for authentication")
+	if !w.switchAuthToNext() {
+		return true, w.fail(r, authxml.ReasonNoCert)
+	}
+	w.auth.phase = authInactive
+	w.auth.hasSID = false
+	return true, w.usernameForm(r)
 }
 
 func (w *worker) usernameForm(r *httpwire.Request) error {
@@ -175,9 +213,9 @@ func (w *worker) postAuth(r *httpwire.Request) error {
 			// ocserv copies it into a MAX_USERNAME_SIZE buffer: a longer
 			// name is cut to 63 bytes and the login carries on.
 			w.setUsername(authxml.TruncName(f.Username))
-		} else if !w.auth.cert.ok {
-			w.log.Infof("no certificate provided for authentication")
-			return w.fail(r, authxml.ReasonNoCert)
+		}
+		if done, err := w.certMissing(r); done {
+			return err
 		}
 		req := &ipcpb.SecAuthInit{
 			TlsAuthOk:        ptr(w.auth.cert.ok),

@@ -139,3 +139,63 @@ func TestForgedLogLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCertMissingSwitchesMethod: when the selected alternative includes
+// certificate and the client presented none, the worker moves on to the
+// next enabled alternative and sends its form (ocserv's
+// ws_switch_auth_to_next), or fails with "No certificate" when none is
+// left. On 6bdcfc8 auth = "certificate" with enable-auth = "plain[...]"
+// answered openconnect's first POST with "401 No certificate".
+func TestCertMissingSwitchesMethod(t *testing.T) {
+	plain := `"plain[passwd=/nonexistent/passwd]"`
+	const (
+		userForm = "username form"
+		passForm = "password form"
+		noCert   = "401 No certificate"
+		cookie   = "cookie"
+	)
+	tests := []struct {
+		name  string
+		extra [][2]string
+		// want is the answer to the init POST, the username POST and
+		// the password POST, up to the first 401.
+		want []string
+	}{
+		{"certificate, then plain", [][2]string{{"auth", `"certificate"`}, {"enable-auth", plain}}, []string{userForm, passForm, cookie}},
+		{"certificate only", [][2]string{{"auth", `"certificate"`}}, []string{noCert}},
+		{"plain and certificate together", [][2]string{{"auth", plain}, {"+auth", `"certificate"`}}, []string{userForm, noCert}},
+		{"plain, then certificate", [][2]string{{"auth", plain}, {"enable-auth", `"certificate"`}}, []string{userForm, passForm, cookie}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, append([][2]string{{"cert-user-oid", "2.5.4.3"}}, tt.extra...), nil)
+			ctx := ""
+			for i, want := range tt.want {
+				var r *resp
+				switch i {
+				case 0:
+					r = h.do(post("/", initXML, ""))
+				case 1:
+					r = h.do(post("/auth", userXML, ""))
+				default:
+					r = h.do(post("/auth", fmt.Sprintf(passXML, "secret"), "webvpncontext="+ctx))
+				}
+				got := r.status
+				switch {
+				case strings.Contains(r.status, "200") && strings.Contains(r.body, `name="username"`):
+					got = userForm
+				case strings.Contains(r.status, "200") && strings.Contains(r.body, `name="password"`):
+					got = passForm
+					ctx = strings.SplitN(strings.TrimPrefix(r.header("Set-Cookie"), "webvpncontext="), ";", 2)[0]
+				case strings.Contains(r.status, "200") && strings.Contains(r.body, `type="complete"`):
+					got = cookie
+				case strings.Contains(r.status, noCert):
+					got = noCert
+				}
+				if got != want {
+					t.Fatalf("step %d: got %s, want %s\n%s", i, got, want, r.body)
+				}
+			}
+		})
+	}
+}

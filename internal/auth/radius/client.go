@@ -139,6 +139,15 @@ func checkMessageAuthenticator(reply, reqAuth, secret []byte) error {
 func (c *Client) Exchange(p *radius.Packet) (*radius.Packet, error) {
 	var last error = errNoReply
 	for _, srv := range c.Servers {
+		if srv.Secret == "" {
+			// radcli: rc_send_server "unable to find server".
+			why := srv.NoSecret
+			if why == nil {
+				why = errors.New("no shared secret")
+			}
+			last = fmt.Errorf("radius: unable to find server %s: %w", srv.Addr, why)
+			continue
+		}
 		secret := []byte(srv.Secret)
 		q := *p
 		q.Secret = secret

@@ -370,3 +370,21 @@ func TestMessageAuthenticatorSticky(t *testing.T) {
 		t.Fatalf("wrong Message-Authenticator: %v", err)
 	}
 }
+
+// TestExchangeWithoutSecret: a server whose secret the servers file did
+// not give (radcli looks it up only when sending) fails the request with
+// the reason, and the next server is tried.
+func TestExchangeWithoutSecret(t *testing.T) {
+	ts := startServer(t, false, func(req *radius.Packet) *radius.Packet { return req.Response(radius.CodeAccessAccept) })
+	why := errors.New("radcli servers file: missing")
+	p := radius.New(radius.CodeAccessRequest, []byte(secret))
+	p.Add(attrUserName, radius.Attribute("u"))
+	c := &Client{Servers: []radcli.Server{{Addr: "127.0.0.1:9", NoSecret: why}}, Timeout: time.Second, Retries: 1}
+	if _, err := c.Exchange(p); !errors.Is(err, why) {
+		t.Fatalf("no secret: %v, want %v", err, why)
+	}
+	c.Servers = append(c.Servers, radcli.Server{Addr: ts.addr, Secret: secret})
+	if _, err := c.Exchange(p); err != nil {
+		t.Fatalf("second server: %v", err)
+	}
+}
