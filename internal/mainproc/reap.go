@@ -29,8 +29,22 @@ type reaper struct {
 }
 
 type reapEntry struct {
-	proc   *os.Process
 	exited chan struct{}
+
+	mu       sync.Mutex // Release writes proc.Pid, which Signal reads
+	proc     *os.Process
+	released bool
+}
+
+// signal sends sig to the child unless it has been reaped: a released
+// Process is never signalled (its pid may belong to another process).
+func (e *reapEntry) signal(sig syscall.Signal) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.released {
+		return os.ErrProcessDone
+	}
+	return e.proc.Signal(sig)
 }
 
 // newReaper starts the reaper; it lives as long as main.
@@ -58,13 +72,18 @@ func (r *reaper) loop(sigs <-chan os.Signal) {
 // has been reaped. p is released then (its pidfd closed; signals sent to it
 // afterwards fail instead of reaching a process that reused the pid). A
 // child that exited before watch was called is reaped at once.
-func (r *reaper) watch(p *os.Process) <-chan struct{} {
+func (r *reaper) watch(p *os.Process) <-chan struct{} { return r.track(p).exited }
+
+// track is watch that also returns the entry, whose signal method is the
+// only safe way to signal p once the reaper may release it.
+func (r *reaper) track(p *os.Process) *reapEntry {
+	pid := p.Pid
 	e := &reapEntry{proc: p, exited: make(chan struct{})}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.pids[p.Pid] = e
-	r.reapLocked(p.Pid, e)
-	return e.exited
+	r.pids[pid] = e
+	r.reapLocked(pid, e)
+	return e
 }
 
 // pending is the number of children not reaped yet.
@@ -97,7 +116,10 @@ func (r *reaper) reapLocked(pid int, e *reapEntry) {
 		}
 		// Exited (or, with ECHILD, no longer our child at all).
 		delete(r.pids, pid)
+		e.mu.Lock()
+		e.released = true
 		e.proc.Release()
+		e.mu.Unlock()
 		close(e.exited)
 		return
 	}

@@ -173,16 +173,19 @@ func (s *server) startWorker(ws *workerStarter, c *net.TCPConn) error {
 		ws.rp.watch(cmd.Process)
 		return err
 	}
+	// Reaped by the reaper, not cmd.Wait (one blocked thread per worker);
+	// the session ends on the command socket's EOF. Once tracked, the
+	// Process is touched only through the entry (the reaper releases it).
+	pid := cmd.Process.Pid
+	re := ws.rp.track(cmd.Process)
 	proc := &proc{
-		pid:      cmd.Process.Pid,
+		pid:      pid,
 		conn:     conn,
-		signal:   func(sig syscall.Signal) error { return cmd.Process.Signal(sig) },
+		signal:   re.signal,
 		remote:   remote,
 		local:    local,
 		connTime: time.Now(),
-		// Reaped by the reaper, not cmd.Wait (one blocked thread per worker);
-		// the session ends on the command socket's EOF.
-		exited: ws.rp.watch(cmd.Process),
+		exited:   re.exited,
 	}
 	s.addProc(proc)
 	s.putIntoCgroup(s.config().Default().CGroup, proc.pid)
