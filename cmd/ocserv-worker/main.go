@@ -62,15 +62,17 @@ func run() int {
 	log := logx.New("worker", lvl, lvl != 0)
 	defer log.Close()
 
-	// The worker must not run as root unless run-as-user is unset.
+	// Fail closed if main's privilege drop did not happen: a worker runs
+	// as root only when run-as-user is unset or names uid 0 (ocserv runs
+	// its workers as that user; main warns about it at start-up).
 	if os.Geteuid() == 0 || os.Getuid() == 0 {
 		var data []byte
 		if se := st.GetSnapshotEntries(); len(se) > 0 {
 			data = se[0].GetData()
 		}
 		cfg, err := config.LoadBytes(data, config.LoadOptions{})
-		if err != nil || cfg.RunAsUID >= 0 {
-			log.Errorf("worker: refusing to run as root (run-as-user is set)")
+		if err != nil || cfg.RunAsUID > 0 {
+			log.Errorf("worker: refusing to run as root (run-as-user names a non-root user)")
 			return 1
 		}
 	}

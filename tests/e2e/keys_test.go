@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocserv-go/ocserv/tests/rig"
+)
+
+// keysLogin logs user in on host with the server certificate pinned to
+// pin, pings the server's tunnel address of pool and disconnects.
+func keysLogin(t *testing.T, r *rig.Rig, host, pin string, pool netip.Prefix) {
+	t.Helper()
+	c := r.Connect(rig.ClientOptions{Host: host, Pin: pin, User: "alice", Password: "alice-Pass-1",
+		NoDTLS: true, Timeout: 20 * time.Second})
+	if ip := c.IP(); !pool.Contains(ip) {
+		t.Errorf("on %s: got %v, not in the pool %v", host, ip, pool)
+	}
+	if err := c.Ping(pool.Addr().Next(), 2); err != nil {
+		t.Errorf("on %s: ping through the tunnel: %v", host, err)
+	}
+	c.Disconnect()
+}
+
+// TestKeysRSAPSS: a server key and certificate of type RSA-PSS (public
+// key algorithm id-RSASSA-PSS), made by certtool as admins make them.
+// ocserv 1.1.6 serves it (GnuTLS signs with rsa_pss_pss_*); openconnect
+// logs in and pings through the tunnel on both servers.
+func TestKeysRSAPSS(t *testing.T) {
+	r := rig.New(t, rig.Options{Clients: 1})
+	r.AddUser("alice", "alice-Pass-1")
+	pss, err := r.PKI.CerttoolServerCert("pss", "rsa-pss", r.PKI.ServerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		cfg := r.NewConfig().Set("server-cert", pss.Cert).Set("server-key", pss.Key)
+		srv := startKind(t, r, kind, cfg)
+		defer srv.Stop()
+		keysLogin(t, r, r.PKI.ServerName, pss.Pin, r.PoolNet)
+	})
+}
+
+// TestKeysMixedVhosts: three virtual hosts on one port, chosen by SNI,
+// with an RSA key (the default server), an ECDSA P-256 key and an Ed25519
+// key (both made by certtool). Each host name serves its own certificate
+// (openconnect pins each) and logs in. Before, the ECDSA host's handshakes
+// failed on ours (a PSS signature asked of an ECDSA key).
+func TestKeysMixedVhosts(t *testing.T) {
+	r := rig.New(t, rig.Options{Clients: 1})
+	r.AddUser("alice", "alice-Pass-1")
+	type host struct {
+		name, keyType string
+		pool          netip.Prefix
+		cert          *rig.CerttoolCert
+	}
+	hosts := []*host{
+		{name: "vpnec." + r.ID + ".test", keyType: "ecdsa", pool: netip.MustParsePrefix("192.168.214.0/24")},
+		{name: "vpned." + r.ID + ".test", keyType: "ed25519", pool: netip.MustParsePrefix("192.168.215.0/24")},
+	}
+	for _, h := range hosts {
+		c, err := r.PKI.CerttoolServerCert(h.keyType, h.keyType, h.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.cert = c
+	}
+	mk := func(prio string) *rig.Config {
+		cfg := r.NewConfig().Set("tls-priorities", prio)
+		for _, h := range hosts {
+			cfg.Raw("[vhost:"+h.name+"]",
+				"tls-priorities = "+prio,
+				"auth = \"plain[passwd="+r.PasswdFile+"]\"",
+				"server-cert = "+h.cert.Cert,
+				"server-key = "+h.cert.Key,
+				"ipv4-network = "+h.pool.Addr().String(),
+				"ipv4-netmask = 255.255.255.0",
+				"cookie-timeout = 300",
+				"device = "+r.Device())
+		}
+		return cfg
+	}
+	for _, tc := range []struct{ name, prio string }{
+		{"TLS1.3", `"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0"`},
+		{"TLS1.2", `"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.3"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runKinds(t, func(t *testing.T, kind serverKind) {
+				srv := startKind(t, r, kind, mk(tc.prio))
+				defer srv.Stop()
+				keysLogin(t, r, r.PKI.ServerName, r.PKI.ServerPin, r.PoolNet)
+				for _, h := range hosts {
+					keysLogin(t, r, h.name, h.cert.Pin, h.pool)
+				}
+				// The first host again: a worker's choice does not stick.
+				keysLogin(t, r, r.PKI.ServerName, r.PKI.ServerPin, r.PoolNet)
+			})
+		})
+	}
+}
+
+// keysRootWarning is the warning ours gives at start-up for run-as-user
+// naming uid 0. ocserv 1.1.6 itself prints none (its config.c takes any
+// user, and its workers drop to that uid), so only ours is checked for it.
+const keysRootWarning = "warning: run-as-user root is uid 0: the workers will run as root"
+
+// TestKeysRunAsRoot: run-as-user = root (uid 0) runs the workers as root,
+// as ocserv does: login and ping work on both servers, the workers of the
+// open session run as uid 0, and ours warns once at start-up. Before, our
+// worker refused to start ("refusing to run as root") and every login
+// failed.
+func TestKeysRunAsRoot(t *testing.T) {
+	r := rig.New(t, rig.Options{Clients: 1})
+	r.AddUser("alice", "alice-Pass-1")
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		cfg := r.NewConfig().Set("run-as-user", "root").Set("run-as-group", "root")
+		srv := startKind(t, r, kind, cfg)
+		defer srv.Stop()
+		c := r.Connect(rig.ClientOptions{User: "alice", Password: "alice-Pass-1", NoDTLS: true, Timeout: 20 * time.Second})
+		if err := c.Ping(r.PoolNet.Addr().Next(), 2); err != nil {
+			t.Errorf("ping through the tunnel: %v", err)
+		}
+		ws := waitWorkers(t, r, 1)
+		for _, w := range ws {
+			if w.UID != 0 {
+				t.Errorf("worker %d runs as uid %d, want 0 (run-as-user = root)", w.PID, w.UID)
+			}
+		}
+		c.Disconnect()
+		n := strings.Count(srv.Log(), keysRootWarning)
+		switch {
+		case kind == realServer:
+			t.Logf("ocserv 1.1.6 log lines naming run-as-user or root: %q", keysRootLines(srv.Log()))
+		case n != 1:
+			t.Errorf("ours logged %q %d times, want once at start-up; log:\n%s", keysRootWarning, n, tailLines(srv.Log(), 30))
+		}
+	})
+}
+
+// keysRootLines returns the log lines that mention run-as-user or root.
+func keysRootLines(log string) []string {
+	var out []string
+	for _, l := range splitLines(log) {
+		if strings.Contains(l, "run-as-user") || strings.Contains(strings.ToLower(l), " root") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
