@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,4 +177,92 @@ func keysRootLines(log string) []string {
 		}
 	}
 	return out
+}
+
+// keysRealReloadError is ocserv 1.1.6's worker error after a reload that
+// names other server-cert files.
+const keysRealReloadError = "cannot find snapshot for file"
+
+// TestKeysReloadKeyFiles: server-cert, server-key, key-pin and pin-file
+// are start-up options (ocserv's perm_config): a SIGHUP re-reads the same
+// files but does not switch to other ones. Here a vhost's RSA pair is
+// replaced in the configuration by an ECDSA pair (and its pool by another,
+// to see the reload take effect): after the reload, logins to the vhost
+// still get the RSA certificate, and the new pool. Before, ours had main
+// keep the old certificate while sec-mod took the new key, so the worker
+// asked sec-mod for an RSA-PSS signature from the ECDSA key and every
+// handshake on the vhost failed. ocserv 1.1.6 fails there too, in its own
+// way (keysRealReloadError); ours must do better, so its run only logs.
+func TestKeysReloadKeyFiles(t *testing.T) {
+	r := rig.New(t, rig.Options{Clients: 1})
+	r.AddUser("alice", "alice-Pass-1")
+	name := "vpnrl." + r.ID + ".test"
+	ec, err := r.PKI.CerttoolServerCert("reload-ec", "ecdsa", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaCert, err := r.PKI.CerttoolServerCert("reload-rsa", "rsa", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool1 := netip.MustParsePrefix("192.168.216.0/24")
+	pool2 := netip.MustParsePrefix("192.168.217.0/24")
+	mk := func(c *rig.CerttoolCert, pool netip.Prefix) *rig.Config {
+		return r.NewConfig().Raw("[vhost:"+name+"]",
+			"auth = \"plain[passwd="+r.PasswdFile+"]\"",
+			"server-cert = "+c.Cert,
+			"server-key = "+c.Key,
+			"ipv4-network = "+pool.Addr().String(),
+			"ipv4-netmask = 255.255.255.0",
+			"cookie-timeout = 300",
+			"device = "+r.Device())
+	}
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		srv := startKind(t, r, kind, mk(rsaCert, pool1))
+		defer srv.Stop()
+		keysLogin(t, r, name, rsaCert.Pin, pool1)
+		if err := mk(ec, pool2).Write(srv.ConfigPath); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		var last string
+		var got netip.Addr
+		ok := rig.WaitFor(30*time.Second, func() bool {
+			res := r.ConnectFail(rig.ClientOptions{Host: name, Pin: rsaCert.Pin, User: "alice", Password: "alice-Pass-1",
+				NoDTLS: true, Timeout: 3 * time.Second})
+			last, got = res.Output, keysConfiguredAs(res.Output)
+			return pool2.Contains(got) || (kind == realServer && strings.Contains(srv.Log(), keysRealReloadError))
+		})
+		if kind == realServer {
+			// ocserv 1.1.6 keeps the old files in main, but its workers
+			// read the new configuration and look for the new certificate
+			// in main's snapshot: the vhost serves nobody after such a
+			// reload. Recorded, not required.
+			t.Logf("ocserv 1.1.6 after the reload: login address %v; %q in its log: %v", got, keysRealReloadError,
+				strings.Contains(srv.Log(), keysRealReloadError))
+			return
+		}
+		if !ok {
+			t.Fatalf("after the reload no login to %s with the RSA certificate got an address of the new pool %v; last client output:\n%s\nserver log:\n%s",
+				name, pool2, tailLines(last, 15), tailLines(srv.Log(), 15))
+		}
+	})
+}
+
+// keysConfiguredAs is the tunnel address of openconnect's "Configured as
+// ADDR, using ..." line (invalid when there is none).
+func keysConfiguredAs(out string) netip.Addr {
+	for _, l := range splitLines(out) {
+		_, rest, ok := strings.Cut(l, "Configured as ")
+		if !ok {
+			continue
+		}
+		a, _, _ := strings.Cut(rest, ",")
+		if addr, err := netip.ParseAddr(strings.TrimSpace(a)); err == nil {
+			return addr
+		}
+	}
+	return netip.Addr{}
 }
