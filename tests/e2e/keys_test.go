@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -82,10 +83,11 @@ func TestKeysRSAPSS(t *testing.T) {
 }
 
 // TestKeysMixedVhosts: three virtual hosts on one port, chosen by SNI,
-// with an RSA key (the default server), an ECDSA P-256 key and an Ed25519
-// key (both made by certtool), in TLS 1.3 and in TLS 1.2. Each host name
+// with an RSA key (the default server), ECDSA P-256, Ed25519 and ECDSA
+// P-384 keys (made by certtool), in TLS 1.3 and in TLS 1.2. Each host name
 // serves its own certificate (openconnect pins each), logs in and pings;
-// in TLS 1.2 openconnect describes the same session on both servers.
+// openconnect describes the same session on both servers (in TLS 1.3 but
+// for the cipher).
 // Before, ours gave the Ed25519 host Go's suite (AES-128-GCM) instead of
 // GnuTLS's (AES-256-GCM): EdDSA certificates were not counted for the
 // ECDHE_ECDSA suites. (The handshake failures of a vhost whose key type
@@ -95,15 +97,18 @@ func TestKeysMixedVhosts(t *testing.T) {
 	r.AddUser("alice", "alice-Pass-1")
 	type host struct {
 		name, keyType string
+		keyArgs       []string
 		pool          netip.Prefix
 		cert          *rig.CerttoolCert
 	}
 	hosts := []*host{
 		{name: "vpnec." + r.ID + ".test", keyType: "ecdsa", pool: netip.MustParsePrefix("192.168.214.0/24")},
 		{name: "vpned." + r.ID + ".test", keyType: "ed25519", pool: netip.MustParsePrefix("192.168.215.0/24")},
+		{name: "vpnec3." + r.ID + ".test", keyType: "ecdsa", keyArgs: []string{"--curve", "secp384r1"},
+			pool: netip.MustParsePrefix("192.168.218.0/24")},
 	}
-	for _, h := range hosts {
-		c, err := r.PKI.CerttoolServerCert(h.keyType, h.keyType, h.name)
+	for i, h := range hosts {
+		c, err := r.PKI.CerttoolServerCert(fmt.Sprintf("vhost%d", i), h.keyType, h.name, h.keyArgs...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,10 +130,11 @@ func TestKeysMixedVhosts(t *testing.T) {
 		return cfg
 	}
 	// In TLS 1.2 the whole session (version, group, signature, cipher) is
-	// the same on both servers; TLS 1.3 suites differ (docs/compat.md).
+	// the same on both servers; in TLS 1.3 all but the cipher, whose choice
+	// Go does not let a server make (docs/compat.md).
 	for _, tc := range []struct {
 		name, prio string
-		same       bool
+		cipher     bool
 	}{
 		{"TLS1.3", `"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0"`, false},
 		{"TLS1.2", `"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.3"`, true},
@@ -144,11 +150,16 @@ func TestKeysMixedVhosts(t *testing.T) {
 				}
 				// The first host again: a worker's choice does not stick.
 				got = append(got, keysLogin(t, r, r.PKI.ServerName, r.PKI.ServerPin, r.PoolNet))
-				t.Logf("%s: RSA, ECDSA, Ed25519, RSA: %q", kind, got)
+				t.Logf("%s: RSA, ECDSA P-256, Ed25519, ECDSA P-384, RSA: %q", kind, got)
+				if !tc.cipher {
+					for i, d := range got {
+						got[i] = d[:max(strings.LastIndex(d, "-("), 0)]
+					}
+				}
 				suites[kind] = got
 			})
 			real, ours := suites[realServer], suites[ourServer]
-			if tc.same && real != nil && ours != nil && !slices.Equal(real, ours) {
+			if real != nil && ours != nil && !slices.Equal(real, ours) {
 				t.Errorf("TLS sessions differ:\nocserv 1.1.6: %q\nours:         %q", real, ours)
 			}
 		})

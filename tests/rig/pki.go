@@ -327,8 +327,9 @@ type CerttoolCert struct {
 // certificate for dnsName signed by p's CA, written as
 // DIR/NAME-cert.pem and DIR/NAME-key.pem. certtool makes key types that
 // crypto/x509 cannot (RSA-PSS) and writes keys the way GnuTLS users
-// have them. It fails when certtool is not installed.
-func (p *PKI) CerttoolServerCert(name, keyType, dnsName string) (*CerttoolCert, error) {
+// have them. keyArgs are extra --generate-privkey arguments (e.g.
+// "--curve", "secp384r1"). It fails when certtool is not installed.
+func (p *PKI) CerttoolServerCert(name, keyType, dnsName string, keyArgs ...string) (*CerttoolCert, error) {
 	tool, err := exec.LookPath("certtool")
 	if err != nil {
 		return nil, fmt.Errorf("certtool (GnuTLS) is needed: %w", err)
@@ -344,7 +345,7 @@ func (p *PKI) CerttoolServerCert(name, keyType, dnsName string) (*CerttoolCert, 
 		return nil, fmt.Errorf("certtool template: %w", err)
 	}
 	runs := [][]string{
-		{"--generate-privkey", "--key-type", keyType, "--outfile", c.Key},
+		append([]string{"--generate-privkey", "--key-type", keyType, "--outfile", c.Key}, keyArgs...),
 		{"--generate-certificate", "--load-privkey", c.Key, "--load-ca-certificate", p.CACert,
 			"--load-ca-privkey", p.CAKey, "--template", tmpl, "--outfile", c.Cert},
 	}
