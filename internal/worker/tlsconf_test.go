@@ -10,11 +10,19 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
 	"math/big"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ocserv-go/ocserv/internal/config"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
+	"github.com/ocserv-go/ocserv/internal/logx"
 	"github.com/ocserv-go/ocserv/internal/tlsprio"
 )
 
@@ -77,6 +85,70 @@ func TestForHelloKeyTypes(t *testing.T) {
 					names[i] = tls.CipherSuiteName(id)
 				}
 				t.Errorf("suites %v, want one %s* suite", names, tt.prefix)
+			}
+		})
+	}
+}
+
+// TestNewTLSKeysKeyTypes: each vhost's tls.Certificate carries a remote
+// key with the leaf's own public key type (RSA keys also decrypt), and a
+// leaf whose public key crypto/x509 cannot use (RSA-PSS, made by certtool:
+// testdata/rsa-pss-cert.pem) is refused with an error that says so (main
+// refuses such keys at start-up; before, the error was "unsupported public
+// key type <nil>").
+func TestNewTLSKeysKeyTypes(t *testing.T) {
+	cfg, err := config.LoadBytes([]byte("auth = \"plain[passwd=/dev/null]\"\ntcp-port = 443\nsocket-file = /run/x.sock\n"+
+		"server-cert = /dev/null\nserver-key = /dev/null\nipv4-network = 192.168.1.0\nipv4-netmask = 255.255.255.0\ndevice = vpns\n"),
+		config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ek, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	pssPEM, err := os.ReadFile("testdata/rsa-pss-cert.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(pssPEM)
+	if blk == nil {
+		t.Fatal("testdata/rsa-pss-cert.pem: no PEM block")
+	}
+	for _, tt := range []struct {
+		name    string
+		der     []byte
+		wantErr string
+		decrypt bool
+	}{
+		{"RSA", tlsconfLeaf(t, rk).Raw, "", true},
+		{"ECDSA P-384", tlsconfLeaf(t, ek).Raw, "", false},
+		{"Ed25519", tlsconfLeaf(t, edk).Raw, "", false},
+		{"RSA-PSS", blk.Bytes, "RSA-PSS certificates are not supported", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &worker{log: logx.NewWithOptions("worker", logx.Options{Level: 1, Stderr: io.Discard, NoSyslog: true}),
+				st: &ipcpb.WorkerStartup{SecmodPath: proto.String("/nonexistent/sec-mod"),
+					CertChains: []*ipcpb.CertChain{{Vhost: proto.String(cfg.Default().Name), KeyIdx: proto.Uint32(0), Der: [][]byte{tt.der}}}}}
+			k, err := newTLSKeys(w, cfg)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := k.vhosts[cfg.Default().Name].conf.Certificates[0]
+			signer, ok := c.PrivateKey.(crypto.Signer)
+			if !ok {
+				t.Fatalf("private key %T is no crypto.Signer", c.PrivateKey)
+			}
+			if pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(c.Leaf.PublicKey) {
+				t.Errorf("remote key's public key %T is not the leaf's %T", signer.Public(), c.Leaf.PublicKey)
+			}
+			if _, isDec := c.PrivateKey.(crypto.Decrypter); isDec != tt.decrypt {
+				t.Errorf("crypto.Decrypter = %v, want %v", isDec, tt.decrypt)
 			}
 		})
 	}
