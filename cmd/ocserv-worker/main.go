@@ -35,6 +35,7 @@ import (
 	"github.com/ocserv-go/ocserv/cmd/ocserv-worker/internal/nodump"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/ipc"
+	"github.com/ocserv-go/ocserv/internal/ipc/ipcpb"
 	"github.com/ocserv-go/ocserv/internal/logx"
 	"github.com/ocserv-go/ocserv/internal/worker"
 )
@@ -62,15 +63,9 @@ func run() int {
 	log := logx.New("worker", lvl, lvl != 0)
 	defer log.Close()
 
-	// The worker must not run as root unless run-as-user is unset.
 	if os.Geteuid() == 0 || os.Getuid() == 0 {
-		var data []byte
-		if se := st.GetSnapshotEntries(); len(se) > 0 {
-			data = se[0].GetData()
-		}
-		cfg, err := config.LoadBytes(data, config.LoadOptions{})
-		if err != nil || cfg.RunAsUID >= 0 {
-			log.Errorf("worker: refusing to run as root (run-as-user is set)")
+		if err := rootAllowed(st); err != nil {
+			log.Errorf("worker: refusing to run as root: %v", err)
 			return 1
 		}
 	}
@@ -112,4 +107,24 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// rootAllowed is checked when the worker runs as root. It fails closed if
+// main's privilege drop did not happen: a worker may run as root only when
+// run-as-user is unset or names uid 0 (ocserv runs its workers as that
+// user; main warns about it at start-up), and a configuration that does
+// not load says neither.
+func rootAllowed(st *ipcpb.WorkerStartup) error {
+	var data []byte
+	if se := st.GetSnapshotEntries(); len(se) > 0 {
+		data = se[0].GetData()
+	}
+	cfg, err := config.LoadBytes(data, config.LoadOptions{})
+	if err != nil {
+		return fmt.Errorf("the configuration does not load: %w", err)
+	}
+	if cfg.RunAsUID > 0 {
+		return fmt.Errorf("run-as-user %s is uid %d", cfg.RunAsUser, cfg.RunAsUID)
+	}
+	return nil
 }

@@ -11,7 +11,7 @@
 // (certificate chains) and src/sec-mod.c (private keys with key-pin /
 // pin-file), using Go's crypto/x509 instead of GnuTLS.
 //
-// Supported private keys: PKCS#1 RSA, SEC1 EC, PKCS#8 (RSA, RSA-PSS, ECDSA,
+// Supported private keys: PKCS#1 RSA, SEC1 EC, PKCS#8 (RSA, ECDSA,
 // Ed25519), legacy OpenSSL PEM encryption (Proc-Type/DEK-Info), and
 // encrypted PKCS#8 with PBES2 (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC or
 // DES-EDE3-CBC) or the PKCS#12 scheme pbeWithSHAAnd3-KeyTripleDES-CBC
@@ -22,6 +22,10 @@
 // do the PKCS#12 3DES scheme that existing ocserv installations use, and the
 // whole thing is about 200 lines on top of crypto/pbkdf2, crypto/aes and
 // crypto/des.
+//
+// RSA-PSS keys and certificates (id-RSASSA-PSS) are recognised and refused
+// with ErrRSAPSS: the worker's crypto/tls cannot make the rsa_pss_pss_*
+// signatures that clients require for them.
 //
 // PKCS#11 (`pkcs11:`) and TPM (`tpmkey:`) key URLs are recognised and refused
 // with ErrUnsupportedURL.

@@ -30,6 +30,17 @@ var (
 	ErrUnsupportedKey = errors.New("unsupported private key")
 	// ErrKeyMismatch means a private key does not belong to a certificate.
 	ErrKeyMismatch = errors.New("the private key does not match the certificate")
+	// ErrRSAPSS is returned for RSA-PSS keys and certificates (public key
+	// algorithm id-RSASSA-PSS, as `certtool --key-type rsa-pss` makes):
+	// a TLS client accepts only rsa_pss_pss_* signatures from such a
+	// certificate, and Go's crypto/tls, which the worker uses, cannot make
+	// them (it signs rsa_pss_rsae_*, which GnuTLS and OpenSSL clients
+	// refuse with such a certificate). ocserv 1.1.6 serves them; ocserv-go
+	// refuses the configuration rather than fail every handshake
+	// (docs/compat.md).
+	ErrRSAPSS = errors.New("RSA-PSS (id-RSASSA-PSS) keys and certificates are not supported by ocserv-go: " +
+		"Go's TLS cannot make the rsa_pss_pss signatures clients require for them; " +
+		"use an RSA (rsaEncryption), ECDSA or Ed25519 key")
 )
 
 // IsURL reports whether name is a PKCS#11 or TPM URL rather than a file name,
@@ -188,6 +199,9 @@ func parseKeyBlock(block *pem.Block, password []byte) (crypto.Signer, error) {
 			return nil, err
 		}
 		k, err := parsePKCS8(plain)
+		if errors.Is(err, ErrRSAPSS) {
+			return nil, err
+		}
 		if err != nil {
 			// Right padding by chance, wrong key: still a wrong PIN.
 			return nil, ErrIncorrectPassword
@@ -212,12 +226,11 @@ func decodeErr(block *pem.Block, err error) error {
 func Match(cert *x509.Certificate, key crypto.Signer) error {
 	certPub := cert.PublicKey
 	if certPub == nil {
-		// Go leaves PublicKey nil for RSA-PSS certificates.
-		p, err := parseRSAPSSPublicKey(cert.RawSubjectPublicKeyInfo)
-		if err != nil {
-			return fmt.Errorf("certificate %q: %w", cert.Subject.String(), err)
+		// Go leaves PublicKey nil for algorithms it does not know.
+		if isRSAPSS(cert.RawSubjectPublicKeyInfo) {
+			return fmt.Errorf("certificate %q: %w", cert.Subject.String(), ErrRSAPSS)
 		}
-		certPub = p
+		return fmt.Errorf("certificate %q: %w: public key algorithm", cert.Subject.String(), ErrUnsupportedKey)
 	}
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	pub, ok := key.Public().(equaler)

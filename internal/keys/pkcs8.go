@@ -75,8 +75,8 @@ type spkiInfo struct {
 // maxIterations bounds the KDF work a hostile key file can ask for.
 const maxIterations = 10_000_000
 
-// parsePKCS8 decodes an unencrypted PKCS#8 key, including RSA-PSS keys,
-// which crypto/x509 refuses.
+// parsePKCS8 decodes an unencrypted PKCS#8 key. RSA-PSS keys, which
+// crypto/x509 does not know, are recognised and refused with ErrRSAPSS.
 func parsePKCS8(der []byte) (crypto.Signer, error) {
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err == nil {
@@ -88,29 +88,19 @@ func parsePKCS8(der []byte) (crypto.Signer, error) {
 	}
 	var info pkcs8Info
 	if _, err2 := asn1.Unmarshal(der, &info); err2 == nil && info.Algo.Algorithm.Equal(oidRSAPSS) {
-		rk, err := x509.ParsePKCS1PrivateKey(info.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("parsing RSA-PSS private key: %w", err)
-		}
-		return rk, nil
+		return nil, ErrRSAPSS
 	}
 	return nil, fmt.Errorf("parsing PKCS#8 private key: %w", err)
 }
 
-// parseRSAPSSPublicKey decodes an RSA-PSS SubjectPublicKeyInfo.
-func parseRSAPSSPublicKey(spki []byte) (crypto.PublicKey, error) {
+// isRSAPSS reports whether a DER SubjectPublicKeyInfo has the algorithm
+// id-RSASSA-PSS.
+func isRSAPSS(spki []byte) bool {
 	var info spkiInfo
 	if _, err := asn1.Unmarshal(spki, &info); err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
+		return false
 	}
-	if !info.Algo.Algorithm.Equal(oidRSAPSS) {
-		return nil, fmt.Errorf("%w: public key algorithm %v", ErrUnsupportedKey, info.Algo.Algorithm)
-	}
-	pub, err := x509.ParsePKCS1PublicKey(info.PublicKey.RightAlign())
-	if err != nil {
-		return nil, fmt.Errorf("parsing RSA-PSS public key: %w", err)
-	}
-	return pub, nil
+	return info.Algo.Algorithm.Equal(oidRSAPSS)
 }
 
 // decryptPKCS8 decrypts an EncryptedPrivateKeyInfo (RFC 5208/5958) and

@@ -81,6 +81,9 @@ func Run(cfg *config.Config, o Options) int {
 			fmt.Fprintln(o.Stderr, w)
 		}
 	}
+	if cfg.RunAsUID == 0 {
+		log.Noticef("warning: run-as-user %s is uid 0: the workers will run as root", cfg.RunAsUser)
+	}
 	lns, err := openListeners(cfg, log, o.Stderr)
 	if err != nil {
 		return fatal(err)

@@ -30,6 +30,27 @@ func loadKeys(cfg *config.Config) (signer.Keys, error) {
 	return out, nil
 }
 
+// reloadKeys loads the keys for a reloaded configuration cfg, with each
+// vhost's server-key files, key-pin and pin-file taken from the running
+// configuration old (matched as main matches them: by name, else the
+// default server). They are start-up options, as server-cert is (ocserv's
+// perm_config; main keeps the certificate files in keepStartupOptions): a
+// reload reads the same files again, so a rotated key is picked up, but
+// never switches to other files, whose keys would no longer belong to the
+// certificates main hands the workers (a worker would ask, say, for an RSA
+// signature from an ECDSA key, failing every handshake). cfg is changed in
+// place so that sec-mod's configuration names the files it uses.
+func reloadKeys(cfg, old *config.Config) (signer.Keys, error) {
+	if old != nil {
+		for _, nv := range cfg.Vhosts {
+			ov := old.FindVhost(nv.Name)
+			nv.ServerKeys = ov.ServerKeys
+			nv.KeyPin, nv.PinFile = ov.KeyPin, ov.PinFile
+		}
+	}
+	return loadKeys(cfg)
+}
+
 // keySource serves key operations from the current keys; an unknown vhost
 // name falls back to the default server, as ocserv's vhost lookup does.
 type keySource struct{ s *Server }

@@ -129,7 +129,7 @@ func (s *Server) reload() {
 		s.log.Errorf("error reloading %s: %v", s.cfgPath, err)
 		return
 	}
-	ks, err := loadKeys(cfg)
+	ks, err := reloadKeys(cfg, s.config())
 	s.mu.Lock()
 	s.cfg = cfg
 	s.rsaKx = rsaKeyExchangeVhosts(cfg)

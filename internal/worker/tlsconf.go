@@ -56,6 +56,11 @@ func newTLSKeys(w *worker, cfg *config.Config) (*tlsKeys, error) {
 			if err != nil {
 				return nil, fmt.Errorf("worker: vhost %s certificate %d: %w", v.Name, ch.GetKeyIdx(), err)
 			}
+			if leaf.PublicKey == nil {
+				// crypto/x509 knows no such key (RSA-PSS among them); main
+				// refuses those at start-up (keys.ErrRSAPSS).
+				return nil, fmt.Errorf("worker: vhost %s certificate %d: its public key algorithm cannot be served (RSA-PSS certificates are not supported)", v.Name, ch.GetKeyIdx())
+			}
 			s, err := signer.New(signer.Config{SocketPath: w.st.GetSecmodPath(), Vhost: v.Name,
 				KeyIndex: int(ch.GetKeyIdx()), Public: leaf.PublicKey})
 			if err != nil {
@@ -127,7 +132,9 @@ func (vt *vhostTLS) forHello(hello *tls.ClientHelloInfo) *tls.Config {
 		switch c.Leaf.PublicKey.(type) {
 		case *rsa.PublicKey:
 			rsaCert = true
-		case *ecdsa.PublicKey:
+		case *ecdsa.PublicKey, ed25519.PublicKey:
+			// EdDSA certificates go with the ECDHE_ECDSA suites in
+			// TLS 1.2 (RFC 8422), in GnuTLS as in crypto/tls.
 			ecCert = true
 		}
 	}

@@ -16,7 +16,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -309,5 +311,57 @@ func readCertPEM(path string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return c, nil
+}
+
+// CerttoolCert is a server certificate and key made by GnuTLS's certtool
+// (CerttoolServerCert).
+type CerttoolCert struct {
+	Cert string // PEM certificate path
+	Key  string // PEM key path, as certtool writes it
+	Pin  string // openconnect's --servercert value for Cert
+}
+
+// CerttoolServerCert makes a server key of keyType with certtool
+// (--key-type: "rsa", "rsa-pss", "ecdsa", "ed25519", ...) and a server
+// certificate for dnsName signed by p's CA, written as
+// DIR/NAME-cert.pem and DIR/NAME-key.pem. certtool makes key types that
+// crypto/x509 cannot (RSA-PSS) and writes keys the way GnuTLS users
+// have them. keyArgs are extra --generate-privkey arguments (e.g.
+// "--curve", "secp384r1"). It fails when certtool is not installed.
+func (p *PKI) CerttoolServerCert(name, keyType, dnsName string, keyArgs ...string) (*CerttoolCert, error) {
+	tool, err := exec.LookPath("certtool")
+	if err != nil {
+		return nil, fmt.Errorf("certtool (GnuTLS) is needed: %w", err)
+	}
+	c := &CerttoolCert{Cert: filepath.Join(p.Dir, name+"-cert.pem"), Key: filepath.Join(p.Dir, name+"-key.pem")}
+	tmpl := filepath.Join(p.Dir, name+".tmpl")
+	t := "cn = " + dnsName + "\ndns_name = " + dnsName + "\norganization = ocserv-go rig\n" +
+		"tls_www_server\nsigning_key\nexpiration_days = 365\n"
+	if keyType == "rsa" {
+		t += "encryption_key\n"
+	}
+	if err := os.WriteFile(tmpl, []byte(t), 0o644); err != nil {
+		return nil, fmt.Errorf("certtool template: %w", err)
+	}
+	runs := [][]string{
+		append([]string{"--generate-privkey", "--key-type", keyType, "--outfile", c.Key}, keyArgs...),
+		{"--generate-certificate", "--load-privkey", c.Key, "--load-ca-certificate", p.CACert,
+			"--load-ca-privkey", p.CAKey, "--template", tmpl, "--outfile", c.Cert},
+	}
+	for _, args := range runs {
+		out, err := exec.Command(tool, args...).CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("certtool %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if err := os.Chmod(c.Key, 0o600); err != nil {
+		return nil, fmt.Errorf("certtool key: %w", err)
+	}
+	cert, err := readCertPEM(c.Cert)
+	if err != nil {
+		return nil, err
+	}
+	c.Pin = Pin(cert)
 	return c, nil
 }
