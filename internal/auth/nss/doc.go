@@ -20,7 +20,16 @@ var (
 	ErrNotFound = errors.New("nss: no such entry")
 	// ErrNoNSS is returned by every lookup of a build without cgo.
 	ErrNoNSS = errors.New("nss: this build of ocserv has no NSS support (built without cgo)")
+	// ErrLimit is returned by Groups when the database holds more than
+	// its Limit allows.
+	ErrLimit = errors.New("nss: more groups than the limit")
 )
+
+// Limit bounds a group enumeration: at most Count names of together at
+// most Bytes bytes (0: no bound).
+type Limit struct {
+	Count, Bytes int
+}
 
 // User is the part of a passwd entry ocserv uses.
 type User struct {

@@ -143,10 +143,12 @@ func UserGroups(user string, gid uint32) ([]uint32, error) {
 
 // Groups enumerates the group database (setgrent, getgrent_r, endgrent)
 // and returns, in enumeration order, the names of the groups whose gid is
-// >= gidMin, at most max of them (max <= 0: no limit). Names that are not
-// valid UTF-8 or contain control characters are skipped: they could not
-// travel in the worker's start-up message nor appear in a login form.
-func Groups(gidMin uint32, max int) ([]string, error) {
+// >= gidMin. Names that are not valid UTF-8 or contain control characters
+// are skipped: they could not travel in the worker's start-up message nor
+// appear in a login form. The list holds at most lim.Count names of
+// together at most lim.Bytes bytes (0: no limit); the enumeration stops
+// at the first name beyond either, with ErrLimit and the names so far.
+func Groups(gidMin uint32, lim Limit) ([]string, error) {
 	grentMu.Lock()
 	defer grentMu.Unlock()
 	C.setgrent()
@@ -154,7 +156,8 @@ func Groups(gidMin uint32, max int) ([]string, error) {
 	b := newCbuf()
 	defer b.free()
 	var out []string
-	for max <= 0 || len(out) < max {
+	size := 0
+	for {
 		var gr C.struct_group
 		var res *C.struct_group
 		rc := C.nss_getgrent(&gr, b.p, b.n, &res)
@@ -172,9 +175,14 @@ func Groups(gidMin uint32, max int) ([]string, error) {
 		if uint32(gr.gr_gid) < gidMin {
 			continue
 		}
-		if name := C.GoString(gr.gr_name); name != "" && validName(name) {
-			out = append(out, name)
+		name := C.GoString(gr.gr_name)
+		if name == "" || !validName(name) {
+			continue
 		}
+		if (lim.Count > 0 && len(out) >= lim.Count) || (lim.Bytes > 0 && size+len(name) > lim.Bytes) {
+			return out, ErrLimit
+		}
+		out = append(out, name)
+		size += len(name)
 	}
-	return out, nil
 }

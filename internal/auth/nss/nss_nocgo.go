@@ -15,4 +15,4 @@ func GroupName(gid uint32) (string, error) { return "", ErrNoNSS }
 func UserGroups(user string, gid uint32) ([]uint32, error) { return nil, ErrNoNSS }
 
 // Groups fails: NSS needs cgo.
-func Groups(gidMin uint32, max int) ([]string, error) { return nil, ErrNoNSS }
+func Groups(gidMin uint32, lim Limit) ([]string, error) { return nil, ErrNoNSS }

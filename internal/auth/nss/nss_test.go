@@ -42,7 +42,7 @@ func TestLibc(t *testing.T) {
 	if err != nil || !slices.Contains(gids, 0) {
 		t.Errorf("UserGroups(root) = %v, %v", gids, err)
 	}
-	all, err := Groups(0, 0)
+	all, err := Groups(0, Limit{})
 	if err != nil || !slices.Contains(all, "root") {
 		t.Errorf("Groups(0) = %v, %v", all, err)
 	}
@@ -71,7 +71,7 @@ func TestLibc(t *testing.T) {
 
 // TestGroupsBound: gid-min filters and max bounds the enumeration.
 func TestGroupsBound(t *testing.T) {
-	all, err := Groups(0, 0)
+	all, err := Groups(0, Limit{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,15 +79,24 @@ func TestGroupsBound(t *testing.T) {
 		t.Fatalf("Groups(0) = %v: want at least two groups", all)
 	}
 	for _, max := range []int{1, 2, len(all)} {
-		got, err := Groups(0, max)
-		if err != nil || !slices.Equal(got, all[:max]) {
-			t.Errorf("Groups(0, %d) = %v, %v; want %v", max, got, err, all[:max])
+		got, err := Groups(0, Limit{Count: max})
+		wantErr := error(nil)
+		if max < len(all) {
+			wantErr = ErrLimit
+		}
+		if !errors.Is(err, wantErr) || !slices.Equal(got, all[:max]) {
+			t.Errorf("Groups(0, count %d) = %v, %v; want %v, %v", max, got, err, all[:max], wantErr)
 		}
 	}
-	if got, err := Groups(4294967295, 0); err != nil || len(got) != 0 {
+	// A byte budget that fits exactly the first two names.
+	budget := len(all[0]) + len(all[1])
+	if got, err := Groups(0, Limit{Bytes: budget}); !slices.Equal(got, all[:2]) || (len(all) > 2) != errors.Is(err, ErrLimit) {
+		t.Errorf("Groups(0, %d bytes) = %v, %v; want %v", budget, got, err, all[:2])
+	}
+	if got, err := Groups(4294967295, Limit{}); err != nil || len(got) != 0 {
 		t.Errorf("Groups(max gid) = %v, %v; want none", got, err)
 	}
-	high, err := Groups(1, 0)
+	high, err := Groups(1, Limit{})
 	if err != nil || slices.Contains(high, "root") {
 		t.Errorf("Groups(1) = %v, %v: want no root", high, err)
 	}
@@ -187,11 +196,11 @@ func wrapperChild() error {
 		return fmt.Errorf("UserGroups(%s) = %v, %v", wrapUser, gids, err)
 	}
 	want := []string{wrapGroupA, wrapGroupB} // the control-character name is skipped
-	if gs, err := Groups(wrapGIDA, 0); err != nil || !slices.Equal(gs, want) {
+	if gs, err := Groups(wrapGIDA, Limit{}); err != nil || !slices.Equal(gs, want) {
 		return fmt.Errorf("Groups(%d) = %q, %v; want %q", wrapGIDA, gs, err, want)
 	}
-	if gs, err := Groups(0, 1); err != nil || !slices.Equal(gs, []string{"root"}) {
-		return fmt.Errorf("Groups(0, 1) = %q, %v", gs, err)
+	if gs, err := Groups(0, Limit{Count: 1}); !errors.Is(err, ErrLimit) || !slices.Equal(gs, []string{"root"}) {
+		return fmt.Errorf("Groups(0, count 1) = %q, %v", gs, err)
 	}
 	return nil
 }

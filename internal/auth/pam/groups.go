@@ -15,16 +15,20 @@ const Service = "ocserv"
 // Logf receives the messages ocserv sends to syslog.
 type Logf func(format string, args ...any)
 
-// MaxSystemGroups bounds the auto-select-group list of pam[gid-min=N]
-// (ocserv's MAX_GROUPS): the first MaxSystemGroups groups of the
-// enumeration with gid >= gid-min.
-const MaxSystemGroups = 32
+// SystemGroupsLimit bounds the auto-select-group list of pam[gid-min=N]:
+// main hands it to every worker in its start-up message
+// (ipc.MaxStartupFileSize), and a directory service with more groups
+// must not make every worker start fail. ocserv 1.1.6 has no bound; this
+// one is far above any login form a user can choose from.
+var SystemGroupsLimit = nss.Limit{Count: 4096, Bytes: 1 << 20}
 
 // SystemGroups is the auto-select-group list of pam[gid-min=gidMin]: the
 // names of the groups of the system group database (NSS: setgrent,
 // getgrent_r, endgrent, so LDAP/SSSD groups are included) whose gid is
-// >= gidMin, in enumeration order, at most MaxSystemGroups. It runs in
-// main (the list main hands every worker) and in sec-mod (GroupList).
+// >= gidMin, in enumeration order, as ocserv's unix_group_list. Beyond
+// SystemGroupsLimit it returns the groups within it and an error
+// wrapping nss.ErrLimit. It runs in main (the list main hands every
+// worker) and in sec-mod (GroupList).
 func SystemGroups(gidMin int) ([]string, error) {
 	if gidMin < 0 {
 		gidMin = 0
@@ -32,7 +36,7 @@ func SystemGroups(gidMin int) ([]string, error) {
 	if int64(gidMin) > math.MaxUint32 {
 		return nil, nil
 	}
-	gs, err := nss.Groups(uint32(gidMin), MaxSystemGroups)
+	gs, err := nss.Groups(uint32(gidMin), SystemGroupsLimit)
 	if err != nil {
 		return gs, fmt.Errorf("pam: group list: %w", err)
 	}

@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/ocserv-go/ocserv/internal/auth"
+	"github.com/ocserv-go/ocserv/internal/auth/nss"
 )
 
-// etcGroups lists the groups of /etc/group with gid >= gidMin, at most
-// MaxSystemGroups, in file order.
+// etcGroups lists the groups of /etc/group with gid >= gidMin, in file
+// order.
 func etcGroups(t *testing.T, gidMin int) []string {
 	t.Helper()
 	data, err := os.ReadFile("/etc/group")
@@ -29,15 +30,15 @@ func etcGroups(t *testing.T, gidMin int) []string {
 		if len(f) < 3 || f[0] == "" || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		if gid, err := strconv.Atoi(f[2]); err == nil && gid >= gidMin && len(gs) < MaxSystemGroups {
+		if gid, err := strconv.Atoi(f[2]); err == nil && gid >= gidMin {
 			gs = append(gs, f[0])
 		}
 	}
 	return gs
 }
 
-// TestSystemGroups: the list holds the groups with gid >= gid-min, at
-// most MaxSystemGroups, in enumeration order; NSS's "files" source comes
+// TestSystemGroups: the list holds the groups with gid >= gid-min, in
+// enumeration order; NSS's "files" source comes
 // first on the test systems, so /etc/group's groups start the list.
 func TestSystemGroups(t *testing.T) {
 	for _, min := range []int{0, 1, 100, 1000, 65534, 1 << 33} {
@@ -52,8 +53,8 @@ func TestSystemGroups(t *testing.T) {
 		if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 			t.Errorf("SystemGroups(%d) = %q, want it to start with %q", min, got, want)
 		}
-		if len(got) > MaxSystemGroups || (min > 0 && slices.Contains(got, "root")) {
-			t.Errorf("SystemGroups(%d) = %q: more than %d or root", min, got, MaxSystemGroups)
+		if min > 0 && slices.Contains(got, "root") {
+			t.Errorf("SystemGroups(%d) = %q: root is below gid-min", min, got)
 		}
 	}
 }
@@ -101,8 +102,9 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	pamWrapUser = "ocpamwuser"
-	pamWrapGID  = 48300
+	pamWrapUser   = "ocpamwuser"
+	pamWrapGID    = 48300
+	pamWrapGroups = 40 // more than ocserv's MAX_GROUPS (32), which 1.1.6 does not apply here
 )
 
 // TestGroupsNSSWrapper: groups and a user that only nss_wrapper defines
@@ -124,7 +126,7 @@ func TestGroupsNSSWrapper(t *testing.T) {
 	passwd := fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\n%s:x:48042:%d::/nonexistent:/bin/false\n", pamWrapUser, pamWrapGID)
 	var group strings.Builder
 	group.WriteString("root:x:0:\n")
-	for i := 0; i < MaxSystemGroups+3; i++ {
+	for i := 0; i < pamWrapGroups; i++ {
 		fmt.Fprintf(&group, "ocpamw%02d:x:%d:%s\n", i, pamWrapGID+i, pamWrapUser)
 	}
 	for name, data := range map[string]string{"passwd": passwd, "group": group.String()} {
@@ -146,16 +148,27 @@ func TestGroupsNSSWrapper(t *testing.T) {
 // pamWrapperChild checks SystemGroups and userGroup against
 // TestGroupsNSSWrapper's database.
 func pamWrapperChild() error {
-	gs, err := SystemGroups(pamWrapGID + 1)
-	if err != nil {
-		return err
-	}
 	var want []string
-	for i := 1; i <= MaxSystemGroups; i++ {
+	for i := 1; i < pamWrapGroups; i++ {
 		want = append(want, fmt.Sprintf("ocpamw%02d", i))
 	}
-	if !slices.Equal(gs, want) {
-		return fmt.Errorf("SystemGroups(%d) = %q, want %q", pamWrapGID+1, gs, want)
+	if gs, err := SystemGroups(pamWrapGID + 1); err != nil || !slices.Equal(gs, want) {
+		return fmt.Errorf("SystemGroups(%d) = %q, %v; want %q", pamWrapGID+1, gs, err, want)
+	}
+	defer func(l nss.Limit) { SystemGroupsLimit = l }(SystemGroupsLimit)
+	for _, tc := range []struct {
+		lim nss.Limit
+		n   int
+	}{
+		{nss.Limit{Count: 5}, 5},
+		{nss.Limit{Count: 100, Bytes: 17}, 2}, // two names of 8 bytes
+		{nss.Limit{Count: len(want)}, len(want)},
+	} {
+		SystemGroupsLimit = tc.lim
+		gs, err := SystemGroups(pamWrapGID + 1)
+		if !slices.Equal(gs, want[:tc.n]) || (tc.n < len(want)) != errors.Is(err, nss.ErrLimit) {
+			return fmt.Errorf("SystemGroups with %+v = %q, %v; want %q", tc.lim, gs, err, want[:tc.n])
+		}
 	}
 	logf := func(string, ...any) {}
 	if g, err := userGroup(pamWrapUser, "", logf); err != nil || g != "ocpamw00" {
