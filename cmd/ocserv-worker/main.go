@@ -68,8 +68,8 @@ func run() int {
 		if se := st.GetSnapshotEntries(); len(se) > 0 {
 			data = se[0].GetData()
 		}
-		cfg, err := config.LoadBytes(data, config.LoadOptions{})
-		if err != nil || cfg.RunAsUID >= 0 {
+		cfg, err := config.LoadBytes(data, config.LoadOptions{NoAccounts: true})
+		if err != nil || cfg.RunAsUser != "" {
 			log.Errorf("worker: refusing to run as root (run-as-user is set)")
 			return 1
 		}

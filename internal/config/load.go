@@ -162,23 +162,27 @@ func (l *loader) handle(section, name, rawValue string, line int) bool {
 		}
 	case "run-as-user":
 		if global("run-as-user") {
-			u, err := user.Lookup(value)
-			if err != nil {
-				l.lineMsg = "error: unknown user: " + value
-				return false
-			}
 			c.RunAsUser = value
-			c.RunAsUID, _ = strconv.Atoi(u.Uid)
+			if !l.o.NoAccounts {
+				u, err := user.Lookup(value)
+				if err != nil {
+					l.lineMsg = "error: unknown user: " + value
+					return false
+				}
+				c.RunAsUID, _ = strconv.Atoi(u.Uid)
+			}
 		}
 	case "run-as-group":
 		if global("run-as-group") {
-			g, err := user.LookupGroup(value)
-			if err != nil {
-				l.lineMsg = "error: unknown group: " + value
-				return false
-			}
 			c.RunAsGroup = value
-			c.RunAsGID, _ = strconv.Atoi(g.Gid)
+			if !l.o.NoAccounts {
+				g, err := user.LookupGroup(value)
+				if err != nil {
+					l.lineMsg = "error: unknown group: " + value
+					return false
+				}
+				c.RunAsGID, _ = strconv.Atoi(g.Gid)
+			}
 		}
 	case "server-cert":
 		v.ServerCerts = append(v.ServerCerts, value)

@@ -13,6 +13,13 @@ type LoadOptions struct {
 	// certificate and key files. An error stops Load: a *Error is returned
 	// unchanged, any other error becomes a *Error with its text.
 	LoadFiles func(v *Vhost) error
+
+	// NoAccounts keeps run-as-user and run-as-group as names without
+	// looking them up (RunAsUID and RunAsGID stay -1). The worker parses
+	// the snapshot with it: it has no NSS (static, pure Go), so a user or
+	// group that only an NSS module (LDAP, SSSD) knows is unknown to it;
+	// main resolved both through NSS before starting it.
+	NoAccounts bool
 }
 
 // Error is a fatal configuration error.

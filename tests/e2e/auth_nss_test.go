@@ -30,9 +30,10 @@ func nssWrapperLib(t *testing.T) string {
 func nssFileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // nssDB is an nss_wrapper database: copies of /etc/passwd and /etc/group
-// (so root, nobody and nogroup resolve) with the given lines appended or,
-// for passwd lines of an existing user, substituted. Env is what the
-// server's environment needs to read it through NSS.
+// (so root, nobody and nogroup resolve) with passwd lines of existing
+// users substituted (passwdSub, by user name) and lines appended
+// (passwdAdd, groupAdd). Env is what the server's environment needs to
+// read it through NSS.
 type nssDB struct {
 	passwd, group string
 }
@@ -43,7 +44,7 @@ func (db nssDB) Env(lib string) []string {
 
 // writeNSSDB writes the database into dir (files mode 0644: the server's
 // unprivileged processes may read them too).
-func writeNSSDB(t *testing.T, dir string, passwdLines map[string]string, groupLines []string) nssDB {
+func writeNSSDB(t *testing.T, dir string, passwdSub map[string]string, passwdAdd, groupAdd []string) nssDB {
 	t.Helper()
 	pw, err := os.ReadFile("/etc/passwd")
 	if err != nil {
@@ -52,17 +53,18 @@ func writeNSSDB(t *testing.T, dir string, passwdLines map[string]string, groupLi
 	var out []string
 	for _, l := range strings.Split(strings.TrimRight(string(pw), "\n"), "\n") {
 		name, _, _ := strings.Cut(l, ":")
-		if repl, ok := passwdLines[name]; ok {
+		if repl, ok := passwdSub[name]; ok {
 			l = repl
 		}
 		out = append(out, l)
 	}
+	out = append(out, passwdAdd...)
 	gr, err := os.ReadFile("/etc/group")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := nssDB{passwd: filepath.Join(dir, "nss-passwd"), group: filepath.Join(dir, "nss-group")}
-	groups := strings.TrimRight(string(gr), "\n") + "\n" + strings.Join(groupLines, "\n") + "\n"
+	groups := strings.TrimRight(string(gr), "\n") + "\n" + strings.Join(groupAdd, "\n") + "\n"
 	if err := os.WriteFile(db.passwd, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func TestAuthNSSGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := writeNSSDB(t, r.Dir,
-			map[string]string{name: fmt.Sprintf("%s:x:%s:%d::/nonexistent:/usr/sbin/nologin", name, u.Uid, gid)},
+			map[string]string{name: fmt.Sprintf("%s:x:%s:%d::/nonexistent:/usr/sbin/nologin", name, u.Uid, gid)}, nil,
 			[]string{fmt.Sprintf("%s:x:%d:", g1, gid), fmt.Sprintf("%s:x:%d:%s", g2, gid+1, name), fmt.Sprintf("%s:x:%d:", g3, gid+2)})
 
 		script, envDir := scriptDumper(t, r, "connect", 0)
@@ -175,7 +177,7 @@ func TestAuthNSSGroupsMany(t *testing.T) {
 		for i := 0; i < n; i++ {
 			lines = append(lines, fmt.Sprintf("ocnm%02d:x:%d:", i, gid+i))
 		}
-		db := writeNSSDB(t, r.Dir, nil, lines)
+		db := writeNSSDB(t, r.Dir, nil, nil, lines)
 		cfg := r.NewConfig().Set("auth", fmt.Sprintf(`"pam[gid-min=%d]"`, gid)).Set("auto-select-group", "true")
 		r.StartServer(cfg, rig.ServerOptions{Binary: serverBinary(t, kind), Debug: 3, Env: db.Env(lib)})
 		gs, doc := loginFormGroups(t, r, 0)
@@ -190,4 +192,37 @@ func TestAuthNSSGroupsMany(t *testing.T) {
 	if a, b := offered[realServer], offered[ourServer]; a != nil && b != nil && !slices.Equal(a, b) {
 		t.Errorf("offered groups differ: ocserv 1.1.6 %q, ours %q", a, b)
 	}
+}
+
+// TestAuthNSSRunAs (issue 10): run-as-user and run-as-group that only an
+// NSS module knows (nss_wrapper preloaded into the server): the server
+// starts, its workers run under those ids and a client logs in, on
+// ocserv 1.1.6 and ours.
+func TestAuthNSSRunAs(t *testing.T) {
+	lib := nssWrapperLib(t)
+	runKinds(t, func(t *testing.T, kind serverKind) {
+		r := rig.New(t, rig.Options{})
+		r.AddUser("alice", "alice-Pass-1")
+		id := strings.ToLower(r.ID)
+		uname, gname := "ocnru"+id, "ocnrg"+id
+		gid := nssFreeGIDs(t, 59000+os.Getpid()%1000, 1)
+		if _, err := user.Lookup(uname); err == nil {
+			t.Fatalf("user %s exists outside NSS wrapper", uname)
+		}
+		uid := gid
+		if _, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+			t.Fatalf("uid %d is taken outside NSS wrapper", uid)
+		}
+		db := writeNSSDB(t, r.Dir, nil,
+			[]string{fmt.Sprintf("%s:x:%d:%d::/nonexistent:/usr/sbin/nologin", uname, uid, gid)},
+			[]string{fmt.Sprintf("%s:x:%d:", gname, gid)})
+		cfg := r.NewConfig().Set("run-as-user", uname).Set("run-as-group", gname)
+		r.StartServer(cfg, rig.ServerOptions{Binary: serverBinary(t, kind), Debug: 3, Env: db.Env(lib)})
+		c := mustLogin(t, r, "alice under NSS-only run-as ids", rig.ClientOptions{User: "alice", Password: "alice-Pass-1"})
+		ws := waitWorkers(t, r, 1)
+		if ws[0].UID != uid || ws[0].GID != gid {
+			t.Errorf("worker runs as %d:%d, want %d:%d", ws[0].UID, ws[0].GID, uid, gid)
+		}
+		c.Disconnect()
+	})
 }
