@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -164,24 +162,24 @@ func (l *loader) handle(section, name, rawValue string, line int) bool {
 		if global("run-as-user") {
 			c.RunAsUser = value
 			if !l.o.NoAccounts {
-				u, err := user.Lookup(value)
+				uid, err := SystemAccounts.UserID(value)
 				if err != nil {
 					l.lineMsg = "error: unknown user: " + value
 					return false
 				}
-				c.RunAsUID, _ = strconv.Atoi(u.Uid)
+				c.RunAsUID = uid
 			}
 		}
 	case "run-as-group":
 		if global("run-as-group") {
 			c.RunAsGroup = value
 			if !l.o.NoAccounts {
-				g, err := user.LookupGroup(value)
+				gid, err := SystemAccounts.GroupID(value)
 				if err != nil {
 					l.lineMsg = "error: unknown group: " + value
 					return false
 				}
-				c.RunAsGID, _ = strconv.Atoi(g.Gid)
+				c.RunAsGID = gid
 			}
 		}
 	case "server-cert":

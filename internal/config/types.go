@@ -22,6 +22,20 @@ type LoadOptions struct {
 	NoAccounts bool
 }
 
+// Accounts resolves run-as-user and run-as-group to ids (an error for an
+// unknown name).
+type Accounts struct {
+	UserID  func(name string) (int, error)
+	GroupID func(name string) (int, error)
+}
+
+// SystemAccounts is what Load resolves run-as-user and run-as-group with
+// (unless NoAccounts). The default is os/user, which goes through libc
+// only when cgo is on and the osusergo tag is off; the ocserv binary sets
+// it at start-up to libc's NSS (internal/auth/nss) so that users and
+// groups of LDAP/SSSD resolve in every build.
+var SystemAccounts = Accounts{UserID: osUserID, GroupID: osGroupID}
+
 // Error is a fatal configuration error.
 type Error struct {
 	Msg      string // exactly what ocserv prints on stderr, possibly several lines, no trailing newline

@@ -1,11 +1,12 @@
 // Package nss reads the system user and group databases through the C
-// library's name service switch (getpwnam_r, getgrgid_r, getgrouplist,
-// setgrent/getgrent_r/endgrent), as ocserv does, so that users and groups
+// library's name service switch (getpwnam_r, getgrnam_r, getgrgid_r,
+// getgrouplist, setgrent/getgrent_r/endgrent), as ocserv does, so that users and groups
 // served by any NSS module (LDAP, SSSD, nss_wrapper in tests, ...) are
 // seen, not only those of /etc/passwd and /etc/group.
 //
-// Process: main (the pam[gid-min=N] auto-select-group list) and sec-mod
-// (a PAM user's groups), both in the ocserv binary, which is built with
+// Process: main (run-as-user and run-as-group, the pam[gid-min=N]
+// auto-select-group list) and sec-mod (a PAM user's groups), both in the
+// ocserv binary, which is built with
 // cgo and linked dynamically against libc. The worker never imports this
 // package (it lives under internal/auth, which cmd/ocserv-worker's
 // dependency fence forbids). A build without cgo compiles, but every

@@ -84,6 +84,34 @@ func LookupUser(name string) (User, error) {
 	}
 }
 
+// LookupGroup returns the gid of group name (getgrnam_r).
+func LookupGroup(name string) (uint32, error) {
+	if name == "" || !validName(name) {
+		return 0, ErrNotFound
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	b := newCbuf()
+	defer b.free()
+	for {
+		var gr C.struct_group
+		var res *C.struct_group
+		rc := C.getgrnam_r(cname, &gr, b.p, b.n, &res)
+		switch {
+		case rc == C.ERANGE:
+			if !b.grow() {
+				return 0, fmt.Errorf("nss: group entry of %q: larger than %d bytes", name, maxBuf)
+			}
+			continue
+		case rc != 0:
+			return 0, fmt.Errorf("nss: getgrnam_r(%q): %w", name, syscall.Errno(rc))
+		case res == nil:
+			return 0, ErrNotFound
+		}
+		return uint32(gr.gr_gid), nil
+	}
+}
+
 // GroupName returns the name of group gid (getgrgid_r).
 func GroupName(gid uint32) (string, error) {
 	b := newCbuf()

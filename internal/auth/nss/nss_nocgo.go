@@ -8,6 +8,9 @@ const Available = false
 // LookupUser fails: NSS needs cgo.
 func LookupUser(name string) (User, error) { return User{}, ErrNoNSS }
 
+// LookupGroup fails: NSS needs cgo.
+func LookupGroup(name string) (uint32, error) { return 0, ErrNoNSS }
+
 // GroupName fails: NSS needs cgo.
 func GroupName(gid uint32) (string, error) { return "", ErrNoNSS }
 

@@ -35,6 +35,14 @@ func TestLibc(t *testing.T) {
 	if err != nil || u.Name != "root" || u.UID != 0 || u.GID != 0 {
 		t.Errorf("LookupUser(root) = %+v, %v", u, err)
 	}
+	if gid, err := LookupGroup("root"); err != nil || gid != 0 {
+		t.Errorf("LookupGroup(root) = %d, %v", gid, err)
+	}
+	for _, name := range []string{"", "no-such-group-ocserv-go", "root\n"} {
+		if _, err := LookupGroup(name); !errors.Is(err, ErrNotFound) {
+			t.Errorf("LookupGroup(%q) err = %v, want ErrNotFound", name, err)
+		}
+	}
 	if name, err := GroupName(0); err != nil || name != "root" {
 		t.Errorf("GroupName(0) = %q, %v", name, err)
 	}
@@ -187,6 +195,9 @@ func wrapperChild() error {
 	u, err := LookupUser(wrapUser)
 	if err != nil || u.UID != 47042 || u.GID != wrapGIDA {
 		return fmt.Errorf("LookupUser(%s) = %+v, %v", wrapUser, u, err)
+	}
+	if gid, err := LookupGroup(wrapGroupB); err != nil || gid != wrapGIDA+1 {
+		return fmt.Errorf("LookupGroup(%s) = %d, %v", wrapGroupB, gid, err)
 	}
 	if name, err := GroupName(wrapGIDA + 1); err != nil || name != wrapGroupB {
 		return fmt.Errorf("GroupName(%d) = %q, %v", wrapGIDA+1, name, err)
