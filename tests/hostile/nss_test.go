@@ -159,3 +159,46 @@ func nssHostileRun(t *testing.T, lib, kind string) {
 		t.Errorf("second client: no login form: %v", err)
 	}
 }
+
+// TestNSSHostileLongNames: 200 directory groups above gid-min whose
+// names are 40000 bytes long. 128 of them (ocserv's count) would make
+// main's start-up message for every worker larger than the 4 MiB a
+// worker accepts, i.e. no client could log in; ours keeps at most 1 MiB
+// of names (pam.SystemGroupsLimit) and serves the login form. The real
+// ocserv 1.1.6 is run as the reference and only logged.
+func TestNSSHostileLongNames(t *testing.T) {
+	lib := nssWrapperLib(t)
+	for _, kind := range nssKinds() {
+		t.Run(kind, func(t *testing.T) {
+			r := rig.New(t, rig.Options{})
+			base := 40000 + os.Getpid()%50*200
+			nssFreeGIDs(t, base, 200)
+			var lines []string
+			for i := 0; i < 200; i++ {
+				lines = append(lines, fmt.Sprintf("ocnl%03d%s:x:%d:", i, strings.Repeat("n", 40000-7), base+i))
+			}
+			env := nssWriteDB(t, r.Dir, lib, lines)
+			cfg := r.NewConfig().Set("auth", fmt.Sprintf(`"pam[gid-min=%d]"`, base)).Set("auto-select-group", "true")
+			bin := rig.RealOcserv
+			if kind == "ours" {
+				bin = rig.BuildOurs(t, "ocserv")
+			}
+			r.StartServer(cfg, rig.ServerOptions{Binary: bin, Debug: 1, Env: env})
+			l := r.Link(0)
+			out, err := r.ExecTimeout(60*time.Second, l.NS, "curl", "-sk", "--max-time", "40",
+				"-H", "X-Transcend-Version: 1", "-H", "X-Aggregate-Auth: 1",
+				"-A", "Open AnyConnect VPN Agent v9.12", fmt.Sprintf("https://%s/", l.ServerAddr))
+			n := strings.Count(out, "<option")
+			t.Logf("%s: curl %v, form of %d bytes, %d options", kind, err, len(out), n)
+			if kind == "real" {
+				return
+			}
+			if err != nil || !strings.Contains(out, "<auth") {
+				t.Fatalf("no login form: %v\n%.500s", err, out)
+			}
+			if long, max := strings.Count(out, `<option value="ocnl`), (1<<20)/40000; long == 0 || long > max {
+				t.Errorf("ours offers %d long-named groups, want 1..%d", long, max)
+			}
+		})
+	}
+}

@@ -188,12 +188,24 @@ func Groups(gidMin uint32, lim Limit) ([]string, error) {
 	for {
 		var gr C.struct_group
 		var res *C.struct_group
-		rc := C.nss_getgrent(&gr, b.p, b.n, &res)
+		rc, errno := C.nss_getgrent(&gr, b.p, b.n, &res)
+		if rc == -1 && errno != nil {
+			// Some NSS modules (nss_wrapper) answer -1 and set
+			// errno instead of returning the error number.
+			if e, ok := errno.(syscall.Errno); ok {
+				rc = C.int(e)
+			}
+		}
 		switch {
 		case rc == C.ERANGE:
+			// Not every NSS module keeps its position on ERANGE
+			// (nss_wrapper skips the entry): start over with the
+			// larger buffer.
 			if !b.grow() {
 				return out, fmt.Errorf("nss: a group entry is larger than %d bytes", maxBuf)
 			}
+			C.setgrent()
+			out, size = out[:0], 0
 			continue
 		case rc == C.ENOENT || (rc == 0 && res == nil):
 			return out, nil

@@ -142,8 +142,13 @@ const (
 	wrapUser   = "ocnsswuser"
 	wrapGroupA = "ocnsswgrpa"
 	wrapGroupB = "ocnsswgrpb"
+	wrapGroupC = "ocnsswgrpc"
 	wrapGIDA   = 47300
 )
+
+// wrapLong is a group name that needs several buffer growths (ERANGE):
+// nss_wrapper skips the entry on ERANGE, so Groups must start over.
+var wrapLong = "ocnsswlong" + strings.Repeat("l", 5000)
 
 // nssWrapperLib finds libnss_wrapper.so (Debian package libnss-wrapper);
 // a missing library fails the test.
@@ -172,8 +177,8 @@ func TestNSSWrapper(t *testing.T) {
 	}
 	dir := t.TempDir()
 	passwd := fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\n%s:x:47042:%d::/nonexistent:/bin/false\n", wrapUser, wrapGIDA)
-	group := fmt.Sprintf("root:x:0:\n%s:x:%d:\n%s:x:%d:%s\nbad\x01name:x:%d:\n",
-		wrapGroupA, wrapGIDA, wrapGroupB, wrapGIDA+1, wrapUser, wrapGIDA+2)
+	group := fmt.Sprintf("root:x:0:\n%s:x:%d:\n%s:x:%d:%s\nbad\x01name:x:%d:\n%s:x:%d:\n%s:x:%d:\n",
+		wrapGroupA, wrapGIDA, wrapGroupB, wrapGIDA+1, wrapUser, wrapGIDA+2, wrapLong, wrapGIDA+3, wrapGroupC, wrapGIDA+4)
 	for name, data := range map[string]string{"passwd": passwd, "group": group} {
 		if err := os.WriteFile(dir+"/"+name, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
@@ -206,7 +211,7 @@ func wrapperChild() error {
 	if err != nil || !slices.Contains(gids, wrapGIDA) || !slices.Contains(gids, wrapGIDA+1) {
 		return fmt.Errorf("UserGroups(%s) = %v, %v", wrapUser, gids, err)
 	}
-	want := []string{wrapGroupA, wrapGroupB} // the control-character name is skipped
+	want := []string{wrapGroupA, wrapGroupB, wrapLong, wrapGroupC} // the control-character name is skipped
 	if gs, err := Groups(wrapGIDA, Limit{}); err != nil || !slices.Equal(gs, want) {
 		return fmt.Errorf("Groups(%d) = %q, %v; want %q", wrapGIDA, gs, err, want)
 	}
