@@ -56,6 +56,18 @@ func (b *cbuf) grow() bool {
 
 func (b *cbuf) free() { C.free(unsafe.Pointer(b.p)) }
 
+// answer is the error number of a get*_r call: its return value, or
+// errno when it returned -1 (some NSS modules, e.g. nss_wrapper, answer
+// -1 and set errno instead of returning the number).
+func answer(rc C.int, errno error) C.int {
+	if rc == -1 {
+		if e, ok := errno.(syscall.Errno); ok && e != 0 {
+			return C.int(e)
+		}
+	}
+	return rc
+}
+
 // LookupUser returns the passwd entry of name (getpwnam_r).
 func LookupUser(name string) (User, error) {
 	if name == "" || !validName(name) {
@@ -68,7 +80,8 @@ func LookupUser(name string) (User, error) {
 	for {
 		var pw C.struct_passwd
 		var res *C.struct_passwd
-		rc := C.getpwnam_r(cname, &pw, b.p, b.n, &res)
+		rc, errno := C.getpwnam_r(cname, &pw, b.p, b.n, &res)
+		rc = answer(rc, errno)
 		switch {
 		case rc == C.ERANGE:
 			if !b.grow() {
@@ -96,7 +109,8 @@ func LookupGroup(name string) (uint32, error) {
 	for {
 		var gr C.struct_group
 		var res *C.struct_group
-		rc := C.getgrnam_r(cname, &gr, b.p, b.n, &res)
+		rc, errno := C.getgrnam_r(cname, &gr, b.p, b.n, &res)
+		rc = answer(rc, errno)
 		switch {
 		case rc == C.ERANGE:
 			if !b.grow() {
@@ -119,7 +133,8 @@ func GroupName(gid uint32) (string, error) {
 	for {
 		var gr C.struct_group
 		var res *C.struct_group
-		rc := C.getgrgid_r(C.gid_t(gid), &gr, b.p, b.n, &res)
+		rc, errno := C.getgrgid_r(C.gid_t(gid), &gr, b.p, b.n, &res)
+		rc = answer(rc, errno)
 		switch {
 		case rc == C.ERANGE:
 			if !b.grow() {
@@ -189,13 +204,7 @@ func Groups(gidMin uint32, lim Limit) ([]string, error) {
 		var gr C.struct_group
 		var res *C.struct_group
 		rc, errno := C.nss_getgrent(&gr, b.p, b.n, &res)
-		if rc == -1 && errno != nil {
-			// Some NSS modules (nss_wrapper) answer -1 and set
-			// errno instead of returning the error number.
-			if e, ok := errno.(syscall.Errno); ok {
-				rc = C.int(e)
-			}
-		}
+		rc = answer(rc, errno)
 		switch {
 		case rc == C.ERANGE:
 			// Not every NSS module keeps its position on ERANGE

@@ -176,7 +176,8 @@ func TestNSSWrapper(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	passwd := fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\n%s:x:47042:%d::/nonexistent:/bin/false\n", wrapUser, wrapGIDA)
+	// The user's gecos needs buffer growths too.
+	passwd := fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\n%s:x:47042:%d:%s:/nonexistent:/bin/false\n", wrapUser, wrapGIDA, strings.Repeat("g", 5000))
 	group := fmt.Sprintf("root:x:0:\n%s:x:%d:\n%s:x:%d:%s\nbad\x01name:x:%d:\n%s:x:%d:\n%s:x:%d:\n",
 		wrapGroupA, wrapGIDA, wrapGroupB, wrapGIDA+1, wrapUser, wrapGIDA+2, wrapLong, wrapGIDA+3, wrapGroupC, wrapGIDA+4)
 	for name, data := range map[string]string{"passwd": passwd, "group": group} {
@@ -203,6 +204,12 @@ func wrapperChild() error {
 	}
 	if gid, err := LookupGroup(wrapGroupB); err != nil || gid != wrapGIDA+1 {
 		return fmt.Errorf("LookupGroup(%s) = %d, %v", wrapGroupB, gid, err)
+	}
+	if gid, err := LookupGroup(wrapLong); err != nil || gid != wrapGIDA+3 {
+		return fmt.Errorf("LookupGroup(long) = %d, %v", gid, err)
+	}
+	if name, err := GroupName(wrapGIDA + 3); err != nil || name != wrapLong {
+		return fmt.Errorf("GroupName(%d) = %.20q..., %v", wrapGIDA+3, name, err)
 	}
 	if name, err := GroupName(wrapGIDA + 1); err != nil || name != wrapGroupB {
 		return fmt.Errorf("GroupName(%d) = %q, %v", wrapGIDA+1, name, err)
