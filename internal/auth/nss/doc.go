@@ -42,8 +42,11 @@ type User struct {
 const (
 	// maxBuf bounds the buffer a single entry may need (getpwnam_r and
 	// friends answer ERANGE until the buffer is large enough); an entry
-	// larger than this is an error, not an unbounded allocation.
-	maxBuf = 1 << 20
+	// larger than this is an error, not an unbounded allocation. A
+	// directory group's member list can be large (100000 members of 30
+	// bytes need 3 MiB), so the bound is generous; the buffer is freed
+	// after each lookup.
+	maxBuf = 32 << 20
 	// maxUserGroups bounds the groups of one user (getgrouplist), as the
 	// kernel's NGROUPS_MAX does.
 	maxUserGroups = 65536
