@@ -11,10 +11,12 @@ build_pkgs=(gcc make pkg-config libcrypt-dev libpam0g-dev libseccomp-dev)
 # runs a program that is not listed there). Besides those programs the
 # tests need files from: ca-certificates, libpam-modules (pam_unix for
 # tests/e2e/auth_pam_test.go), libradcli4 (/etc/radcli/dictionary for
-# tests/e2e/auth_radius_test.go).
+# tests/e2e/auth_radius_test.go), libnss-wrapper (libnss_wrapper.so,
+# preloaded by tests/e2e/auth_nss_test.go and the unit tests of
+# internal/auth/nss and internal/auth/pam).
 here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t listed_pkgs < <(awk '!/^[[:space:]]*(#|$)/ && $2 != "-" {print $2}' "$here/test-programs.txt" | sort -u)
-test_pkgs=("${listed_pkgs[@]}" ca-certificates libpam-modules libradcli4)
+test_pkgs=("${listed_pkgs[@]}" ca-certificates libpam-modules libradcli4 libnss-wrapper)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then

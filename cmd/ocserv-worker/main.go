@@ -119,12 +119,24 @@ func rootAllowed(st *ipcpb.WorkerStartup) error {
 	if se := st.GetSnapshotEntries(); len(se) > 0 {
 		data = se[0].GetData()
 	}
-	cfg, err := config.LoadBytes(data, config.LoadOptions{})
+	// Names only: run-as-user may live in an NSS database that this static
+	// worker cannot read (main resolved it through libc).
+	cfg, err := config.LoadBytes(data, config.LoadOptions{NoAccounts: true})
 	if err != nil {
 		return fmt.Errorf("the configuration does not load: %w", err)
 	}
-	if cfg.RunAsUID > 0 {
-		return fmt.Errorf("run-as-user %s is uid %d", cfg.RunAsUser, cfg.RunAsUID)
+	switch cfg.RunAsUser {
+	case "", "root", "0":
+		return nil
+	}
+	// Another name for uid 0 is allowed only when this worker can resolve
+	// it; anything it cannot resolve fails closed.
+	full, err := config.LoadBytes(data, config.LoadOptions{})
+	if err != nil {
+		return fmt.Errorf("run-as-user %s: %w", cfg.RunAsUser, err)
+	}
+	if full.RunAsUID != 0 {
+		return fmt.Errorf("run-as-user %s is uid %d", full.RunAsUser, full.RunAsUID)
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ func TestRootAllowed(t *testing.T) {
 		{"run-as-user unset", base, ""},
 		{"run-as-user root", base + "run-as-user = root\nrun-as-group = root\n", ""},
 		{"run-as-user nobody", base + "run-as-user = nobody\n", "run-as-user nobody is uid"},
+		{"run-as-user the worker cannot resolve", base + "run-as-user = no-such-user-x1\n", "run-as-user no-such-user-x1"},
 		{"configuration does not load", "tcp-port = 443\n", "does not load"},
 		{"no configuration", "", "does not load"},
 	} {

@@ -16,8 +16,9 @@ import (
 const seccompLogEnv = "OCSERV_SECCOMP_LOG"
 
 // confine applies isolate-workers (or the legacy use-seccomp) from the
-// configuration snapshot, which it parses (the parse reads files: user
-// and group names, user-profile) and returns for worker.Run; ok is false
+// configuration snapshot, which it parses (run-as-user and run-as-group
+// kept as names: main resolved them through NSS) and returns for
+// worker.Run; ok is false
 // when the worker must exit. It runs once the descriptors are held,
 // before the first client byte is read.
 func confine(st *ipcpb.WorkerStartup, log *logx.Logger) (cfg *config.Config, ok bool) {
@@ -28,7 +29,8 @@ func confine(st *ipcpb.WorkerStartup, log *logx.Logger) (cfg *config.Config, ok 
 	if data == nil {
 		return nil, true // worker.Run reports the missing snapshot
 	}
-	cfg, err := config.LoadBytes(data, config.LoadOptions{})
+	// run-as-user/group: names only, this static worker has no NSS.
+	cfg, err := config.LoadBytes(data, config.LoadOptions{NoAccounts: true})
 	if err != nil {
 		return nil, true // worker.Run reports the broken snapshot
 	}

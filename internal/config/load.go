@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 )
@@ -163,23 +161,27 @@ func (l *loader) handle(section, name, rawValue string, line int) bool {
 		}
 	case "run-as-user":
 		if global("run-as-user") {
-			u, err := user.Lookup(value)
-			if err != nil {
-				l.lineMsg = "error: unknown user: " + value
-				return false
-			}
 			c.RunAsUser = value
-			c.RunAsUID, _ = strconv.Atoi(u.Uid)
+			if !l.o.NoAccounts {
+				uid, err := SystemAccounts.UserID(value)
+				if err != nil {
+					l.lineMsg = "error: unknown user: " + value
+					return false
+				}
+				c.RunAsUID = uid
+			}
 		}
 	case "run-as-group":
 		if global("run-as-group") {
-			g, err := user.LookupGroup(value)
-			if err != nil {
-				l.lineMsg = "error: unknown group: " + value
-				return false
-			}
 			c.RunAsGroup = value
-			c.RunAsGID, _ = strconv.Atoi(g.Gid)
+			if !l.o.NoAccounts {
+				gid, err := SystemAccounts.GroupID(value)
+				if err != nil {
+					l.lineMsg = "error: unknown group: " + value
+					return false
+				}
+				c.RunAsGID = gid
+			}
 		}
 	case "server-cert":
 		v.ServerCerts = append(v.ServerCerts, value)

@@ -13,7 +13,28 @@ type LoadOptions struct {
 	// certificate and key files. An error stops Load: a *Error is returned
 	// unchanged, any other error becomes a *Error with its text.
 	LoadFiles func(v *Vhost) error
+
+	// NoAccounts keeps run-as-user and run-as-group as names without
+	// looking them up (RunAsUID and RunAsGID stay -1). The worker parses
+	// the snapshot with it: it has no NSS (static, pure Go), so a user or
+	// group that only an NSS module (LDAP, SSSD) knows is unknown to it;
+	// main resolved both through NSS before starting it.
+	NoAccounts bool
 }
+
+// Accounts resolves run-as-user and run-as-group to ids (an error for an
+// unknown name).
+type Accounts struct {
+	UserID  func(name string) (int, error)
+	GroupID func(name string) (int, error)
+}
+
+// SystemAccounts is what Load resolves run-as-user and run-as-group with
+// (unless NoAccounts). The default is os/user, which goes through libc
+// only when cgo is on and the osusergo tag is off; the ocserv binary sets
+// it at start-up to libc's NSS (internal/auth/nss) so that users and
+// groups of LDAP/SSSD resolve in every build.
+var SystemAccounts = Accounts{UserID: osUserID, GroupID: osGroupID}
 
 // Error is a fatal configuration error.
 type Error struct {

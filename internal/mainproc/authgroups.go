@@ -1,8 +1,6 @@
 package mainproc
 
 import (
-	"os"
-
 	"github.com/ocserv-go/ocserv/internal/auth/pam"
 	"github.com/ocserv-go/ocserv/internal/config"
 	"github.com/ocserv-go/ocserv/internal/passwd"
@@ -13,9 +11,12 @@ import (
 // ocserv's configuration loading does at start-up and on reload: for each
 // vhost with auto-select-group whose primary auth alternative is backed by
 // plain or pam, that module's group list (plain: every group named in the
-// password file; pam: every /etc/group entry with gid >= gid-min). The
-// lists are per module type, not per vhost: a later vhost replaces an
-// earlier one's list, as in ocserv. Unreadable files give an empty list.
+// password file; pam: every group of the system group database, read
+// through the C library's NSS as ocserv's getgrent loop does, with gid >=
+// gid-min, see pam.SystemGroups). The lists are per module type, not per
+// vhost: a later vhost replaces an earlier one's list, as in ocserv. An
+// unreadable file or database gives an empty list (as in ocserv), a
+// partly read database the groups read.
 func authGroupLists(cfg *config.Config) (pamGroups, plainGroups []string) {
 	for _, v := range cfg.Vhosts {
 		if !v.AutoSelectGroup || len(v.Auth) == 0 {
@@ -33,10 +34,7 @@ func authGroupLists(cfg *config.Config) (pamGroups, plainGroups []string) {
 			if m.PAM != nil {
 				gidMin = m.PAM.GIDMin
 			}
-			pamGroups = nil
-			if data, err := os.ReadFile("/etc/group"); err == nil {
-				pamGroups = pam.ParseGroups(data, gidMin)
-			}
+			pamGroups, _ = pam.SystemGroups(gidMin)
 		}
 	}
 	return pamGroups, plainGroups

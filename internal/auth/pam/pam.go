@@ -5,8 +5,9 @@
 // runs the PAM service "ocserv" (/etc/pam.d/ocserv, as ocserv 1.1.6 does)
 // for the user: pam_authenticate, then pam_acct_mgmt (an expired or locked
 // account fails the login). It reads the system user and group databases
-// (getpwnam, getgrouplist through os/user) for the session's group, and
-// /etc/group for the auto-select-group list (groups with gid >= gid-min).
+// through the C library's NSS (package nss: getpwnam_r, getgrouplist,
+// getgrgid_r) for the session's group, and enumerates the NSS group
+// database for the auto-select-group list (groups with gid >= gid-min).
 // Without cgo the package builds, but New refuses to create the module.
 //
 // The PAM conversation spans HTTP rounds, as in ocserv: each PAM prompt
@@ -30,7 +31,6 @@ package pam
 import (
 	"errors"
 	"fmt"
-	"os/user"
 	"runtime"
 	"strings"
 	"sync"
@@ -95,7 +95,7 @@ func (m *Module) AllowsRetries() bool { return false }
 
 // GroupList implements auth.Module: every system group with gid >= gid-min.
 func (m *Module) GroupList() ([]string, error) {
-	return systemGroups("/etc/group", m.gidMin)
+	return SystemGroups(m.gidMin)
 }
 
 // Init implements auth.Module: it starts the PAM transaction and returns
@@ -247,32 +247,7 @@ func (s *session) Prompt() auth.Prompt {
 // user's groups (primary or supplementary); the default is the primary
 // group.
 func (s *session) Group(suggested string) (string, error) {
-	u, err := user.Lookup(s.user)
-	if err != nil {
-		if suggested != "" {
-			return "", auth.ErrNotMember
-		}
-		return "", nil
-	}
-	if suggested == "" {
-		g, err := user.LookupGroupId(u.Gid)
-		if err != nil {
-			return "", nil
-		}
-		return g.Name, nil
-	}
-	gids, err := u.GroupIds()
-	if err != nil {
-		s.m.logf("pam-auth: cannot read the groups of '%s': %v", s.user, err)
-		return "", auth.ErrNotMember
-	}
-	for _, gid := range gids {
-		if g, err := user.LookupGroupId(gid); err == nil && g.Name == suggested {
-			return suggested, nil
-		}
-	}
-	s.m.logf("user '%s' requested group '%s' but is not a member", s.user, suggested)
-	return "", auth.ErrNotMember
+	return userGroup(s.user, suggested, s.m.logf)
 }
 
 // User implements auth.Session: PAM does not rename users here.
