@@ -116,7 +116,7 @@ func Run(ctx context.Context, p Params) (Result, error) {
 			return Result{}, errors.New("worker: start-up message carries no configuration snapshot")
 		}
 		var err error
-		cfg, err = config.LoadBytes(data, config.LoadOptions{})
+		cfg, err = config.LoadBytes(data, config.LoadOptions{NoAccounts: true}) // names only: the static worker cannot read NSS
 		if err != nil {
 			return Result{}, fmt.Errorf("worker: configuration snapshot: %w", err)
 		}

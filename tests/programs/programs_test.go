@@ -44,10 +44,11 @@ func TestEveryProgramListed(t *testing.T) {
 	listed := readList(t, filepath.Join(root, "scripts", "test-programs.txt"))
 	files := parseAll(t, root)
 	consts := stringConsts(files)
-	launchers := findWrappers(files)
+	wrappers := findWrappers(files)
 	used := map[string][]string{} // program -> positions
 	fset := files[0].fset
 	for _, pf := range files {
+		launchers := wrappers[pf.dir]
 		ast.Inspect(pf.file, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
@@ -138,6 +139,7 @@ func readList(t *testing.T, path string) map[string]string {
 type parsedFile struct {
 	fset *token.FileSet
 	file *ast.File
+	dir  string // the package's directory
 }
 
 // parseAll parses every Go file of the module except build output.
@@ -163,7 +165,7 @@ func parseAll(t *testing.T, root string) []parsedFile {
 		if err != nil {
 			return err
 		}
-		out = append(out, parsedFile{fset, f})
+		out = append(out, parsedFile{fset, f, filepath.Dir(path)})
 		return nil
 	})
 	if err != nil {
@@ -202,46 +204,66 @@ func stringConsts(files []parsedFile) map[string]string {
 	return out
 }
 
-// findWrappers adds to the seed table every function that passes one of
-// its parameters (p, or p[0] of a variadic argv) on as the program of a
-// known launcher, until nothing changes.
-func findWrappers(files []parsedFile) map[string]launcher {
-	ls := map[string]launcher{}
-	for k, v := range seedLaunchers {
-		ls[k] = v
+// findWrappers returns, for each package directory, the seed table plus
+// every function of that package that passes one of its parameters (p, or
+// p[0] of a variadic argv) on as the program of a known launcher, until
+// nothing changes. Wrappers are per package: two packages may have
+// helpers of the same name that do different things.
+func findWrappers(files []parsedFile) map[string]map[string]launcher {
+	out := map[string]map[string]launcher{}
+	byDir := map[string][]parsedFile{}
+	for _, pf := range files {
+		byDir[pf.dir] = append(byDir[pf.dir], pf)
 	}
-	for changed := true; changed; {
-		changed = false
-		for _, pf := range files {
-			for _, decl := range pf.file.Decls {
-				fd, ok := decl.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
-				}
-				if _, known := ls[fd.Name.Name]; known {
-					continue
-				}
-				params := paramIndex(fd.Type.Params)
-				ast.Inspect(fd.Body, func(n ast.Node) bool {
-					call, ok := n.(*ast.CallExpr)
-					if !ok {
-						return true
-					}
-					l, ok := ls[calleeName(call)]
-					if !ok || len(call.Args) <= l.arg {
-						return true
-					}
-					if i, ok := passedParam(call.Args[l.arg], params); ok {
-						ls[fd.Name.Name] = launcher{arg: i}
+	for dir, pkg := range byDir {
+		ls := map[string]launcher{}
+		for k, v := range seedLaunchers {
+			ls[k] = v
+		}
+		for changed := true; changed; {
+			changed = false
+			for _, pf := range pkg {
+				for _, decl := range pf.file.Decls {
+					if addWrapper(decl, ls) {
 						changed = true
-						return false
 					}
-					return true
-				})
+				}
 			}
 		}
+		out[dir] = ls
 	}
-	return ls
+	return out
+}
+
+// addWrapper adds decl to ls when it is a function that hands one of its
+// parameters to a launcher as the program.
+func addWrapper(decl ast.Decl, ls map[string]launcher) bool {
+	fd, ok := decl.(*ast.FuncDecl)
+	if !ok || fd.Body == nil {
+		return false
+	}
+	if _, known := ls[fd.Name.Name]; known {
+		return false
+	}
+	params := paramIndex(fd.Type.Params)
+	added := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || added {
+			return !added
+		}
+		l, ok := ls[calleeName(call)]
+		if !ok || len(call.Args) <= l.arg {
+			return true
+		}
+		if i, ok := passedParam(call.Args[l.arg], params); ok {
+			ls[fd.Name.Name] = launcher{arg: i}
+			added = true
+			return false
+		}
+		return true
+	})
+	return added
 }
 
 func paramIndex(fl *ast.FieldList) map[string]int {
