@@ -166,38 +166,17 @@ func tcpTransfer(t *testing.T, r *rig.Rig, fromNS, toNS, listen, dial string, si
 	t.Logf("tcp %s -> %s: %d bytes in %v, sha256 match", fromNS, dial, size, el.Round(time.Millisecond))
 }
 
-// serverKind names a server binary under test.
-type serverKind string
+// serverKind and the selection helpers are tests/rig's (ServersEnv).
+type serverKind = rig.ServerKind
 
 const (
-	realServer serverKind = "real"
-	ourServer  serverKind = "ours"
+	realServer = rig.RealServer
+	ourServer  = rig.OurServer
 )
 
-// wantServer reports whether OCSERV_E2E_SERVERS selects kind.
-func wantServer(kind serverKind) bool {
-	v := os.Getenv("OCSERV_E2E_SERVERS")
-	if v == "" {
-		return true
-	}
-	for _, f := range strings.Split(v, ",") {
-		if serverKind(strings.TrimSpace(f)) == kind {
-			return true
-		}
-	}
-	return false
-}
+func wantServer(kind serverKind) bool { return rig.WantServer(kind) }
 
-// coreServers lists the selected kinds, real first.
-func coreServers() []serverKind {
-	var ks []serverKind
-	for _, k := range []serverKind{realServer, ourServer} {
-		if wantServer(k) {
-			ks = append(ks, k)
-		}
-	}
-	return ks
-}
+func coreServers() []serverKind { return rig.SelectedServers() }
 
 // serverBinary returns the path of the server for kind (building ours).
 func serverBinary(t *testing.T, kind serverKind) string {

@@ -55,38 +55,17 @@ func TestMain(m *testing.M) {
 
 // ---- servers under test ----------------------------------------------
 
-// serverKind names a server binary under test.
-type serverKind string
+// serverKind and the selection helpers are tests/rig's (ServersEnv).
+type serverKind = rig.ServerKind
 
 const (
-	realServer serverKind = "real"
-	ourServer  serverKind = "ours"
+	realServer = rig.RealServer
+	ourServer  = rig.OurServer
 )
 
-// wantServer reports whether OCSERV_E2E_SERVERS selects kind (default: both).
-func wantServer(kind serverKind) bool {
-	v := os.Getenv("OCSERV_E2E_SERVERS")
-	if v == "" {
-		return true
-	}
-	for _, f := range strings.Split(v, ",") {
-		if serverKind(strings.TrimSpace(f)) == kind {
-			return true
-		}
-	}
-	return false
-}
+func wantServer(kind serverKind) bool { return rig.WantServer(kind) }
 
-// selectedServers lists the selected kinds, the real ocserv first.
-func selectedServers() []serverKind {
-	var ks []serverKind
-	for _, k := range []serverKind{realServer, ourServer} {
-		if wantServer(k) {
-			ks = append(ks, k)
-		}
-	}
-	return ks
-}
+func selectedServers() []serverKind { return rig.SelectedServers() }
 
 // serverBinary returns the server program of kind (building ours once
 // per test process).
