@@ -105,6 +105,9 @@ func Run(cfg *config.Config, o Options) int {
 		return fatal(fmt.Errorf("cannot find our own executable: %w", err))
 	}
 	workerPath = filepath.Join(filepath.Dir(workerPath), "ocserv-worker")
+	if w := workerBinaryWarning(workerPath); w != "" {
+		log.Noticef("%s", w)
+	}
 
 	// Signals are caught before any child exists.
 	sigs := make(chan os.Signal, 8)
