@@ -46,7 +46,9 @@ func TestMisbehavingWorkerTeardownOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, "")
 			w := h.worker(t)
+			w.mu.Lock()
 			w.survivesKill = true // reaped only when the test says so
+			w.mu.Unlock()
 			if rep, _ := w.login(t, "sid-alice"); rep.GetReply() != ipcpb.AuthRep_AUTH_OK {
 				t.Fatalf("login: %v", rep.GetReply())
 			}
