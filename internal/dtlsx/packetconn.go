@@ -25,6 +25,13 @@ type PacketConn struct {
 
 	cand    *candidate // NAT-rebinding candidate (rebind.go)
 	pending [][]byte   // datagrams of a promoted candidate not read yet
+
+	// wake counts the wake-ups (a read deadline of now set on the current
+	// socket by Replace, Offer or the candidate's reader). ReadFrom sets
+	// its own deadline and then checks wake: a wake-up between its last
+	// look at the queues and that deadline would otherwise be overwritten
+	// and lost, leaving it blocked on a socket the client left.
+	wake uint64
 }
 
 // NewPacketConn wraps c; first is replayed by the first read (may be nil).
@@ -45,6 +52,7 @@ func (p *PacketConn) Replace(c *net.UDPConn, first []byte) {
 	p.mu.Lock()
 	prev := p.cur
 	p.cur = c
+	p.wake++
 	if first != nil {
 		p.first = append([]byte(nil), first...)
 	}
@@ -80,8 +88,15 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		}
 		p.old = nil
 		dl := p.rdl
+		seen := p.wake
 		p.mu.Unlock()
 		_ = c.SetReadDeadline(dl)
+		p.mu.Lock()
+		lost := p.wake != seen
+		p.mu.Unlock()
+		if lost {
+			continue // a wake-up came before our deadline replaced it
+		}
 		n, err := c.Read(b)
 		if err != nil {
 			p.mu.Lock()

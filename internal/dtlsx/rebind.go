@@ -56,6 +56,7 @@ func (p *PacketConn) Offer(c *net.UDPConn, first []byte) {
 	prev := p.cand
 	p.cand = cand
 	cur := p.cur
+	p.wake++
 	p.mu.Unlock()
 	if prev != nil {
 		prev.close()
@@ -81,11 +82,17 @@ func (p *PacketConn) candidateLoop(cd *candidate) {
 		n, err := cd.c.Read(buf)
 		p.mu.Lock()
 		if p.cand != cd {
-			if err == nil && p.cur == cd.c {
-				// Promoted while this datagram was being read.
+			promoted := err == nil && p.cur == cd.c
+			if promoted {
+				// Promoted while this datagram was being read: hand it to
+				// the reader, which may be blocked on this same socket.
 				p.pending = append(p.pending, append([]byte(nil), buf[:n]...))
+				p.wake++
 			}
 			p.mu.Unlock()
+			if promoted {
+				_ = cd.c.SetReadDeadline(time.Now())
+			}
 			return
 		}
 		if err != nil {
@@ -98,6 +105,7 @@ func (p *PacketConn) candidateLoop(cd *candidate) {
 			cd.queue = append(cd.queue, append([]byte(nil), buf[:n]...))
 		}
 		cur := p.cur
+		p.wake++
 		p.mu.Unlock()
 		_ = cur.SetReadDeadline(time.Now())
 	}
