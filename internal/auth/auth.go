@@ -112,6 +112,21 @@ type Module interface {
 }
 
 // Session is the module's state for one login.
+// Blocking is implemented by sessions that hold a resource while they
+// wait for the client (a PAM conversation pins an OS thread): sec-mod ends
+// such a login as soon as its worker exits. Other logins stay listed as
+// "authenticating" until auth-timeout, as in ocserv (a client may go on
+// with its login on a new connection).
+type Blocking interface {
+	Blocking() bool
+}
+
+// HoldsResource reports whether s is a Blocking session that blocks.
+func HoldsResource(s Session) bool {
+	b, ok := s.(Blocking)
+	return ok && b.Blocking()
+}
+
 type Session interface {
 	// Pass checks one password (or OTP, or challenge response).
 	Pass(password string) Result

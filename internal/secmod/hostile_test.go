@@ -331,7 +331,10 @@ func TestParseStatStart(t *testing.T) {
 
 // fakeModule is an auth module whose logins always continue; it records
 // closed sessions.
-type fakeModule struct{ closed chan struct{} }
+type fakeModule struct {
+	closed   chan struct{}
+	blocking bool // its sessions hold a resource while waiting (like PAM)
+}
 
 func (m *fakeModule) Name() string                 { return "fake" }
 func (m *fakeModule) Type() uint32                 { return auth.TypePlain }
@@ -348,15 +351,32 @@ func (s *fakeSession) Prompt() auth.Prompt          { return auth.Prompt{} }
 func (s *fakeSession) Group(string) (string, error) { return "", nil }
 func (s *fakeSession) User() (string, bool)         { return "", false }
 func (s *fakeSession) Close()                       { s.m.closed <- struct{}{} }
+func (s *fakeSession) Blocking() bool               { return s.m.blocking }
 
-// TestSweepLogins: a login whose worker exited, or older than
-// auth-timeout, is ended (module session closed, entry gone); a live
-// worker's fresh login is kept.
+// TestSweepLogins: a login that holds a resource (a PAM-like blocking
+// session) whose worker exited, or any login older than auth-timeout, is
+// ended (module session closed, entry gone); a live worker's fresh login
+// is kept, and so is a non-blocking login of an exited worker (ocserv
+// lists it as authenticating until it expires).
 func TestSweepLogins(t *testing.T) {
 	s := newTestServer(t, "")
 	clock := &fakeClock{t: time.Now()}
 	s.opt.now = clock.Now
-	mod := &fakeModule{closed: make(chan struct{}, 10)}
+	plain := &fakeModule{closed: make(chan struct{}, 10)}
+	s.methods["default"] = []method{{name: "fake", typ: auth.TypePlain, module: plain}}
+	start := uint64(clock.Now().Unix())
+	kept := s.authInit(&ipcpb.SecAuthInit{UserName: proto.String("bob"), Ip: proto.String("192.0.2.1"), OurIp: proto.String("192.0.2.2"),
+		AuthType: proto.Uint32(auth.TypePlain), SessionStartTime: proto.Uint64(start), Hmac: AuthInitHMAC(s.hmacKey, "192.0.2.1", "192.0.2.2", start)},
+		peer{pid: 1 << 30, start: 5})
+	if n := s.sweepLogins(); n != 0 || s.store.find(kept.GetSid()) == nil {
+		t.Fatalf("a non-blocking login of an exited worker was ended (%d)", n)
+	}
+	e := s.store.find(kept.GetSid())
+	s.store.mu.Lock()
+	s.store.delLocked(e)
+	s.store.mu.Unlock()
+
+	mod := &fakeModule{closed: make(chan struct{}, 10), blocking: true}
 	s.methods["default"] = []method{{name: "fake", typ: auth.TypePlain, module: mod}}
 	req := func() *ipcpb.SecAuthInit {
 		start := uint64(clock.Now().Unix())
@@ -386,9 +406,12 @@ func TestSweepLogins(t *testing.T) {
 	}
 }
 
-// TestLoginEndsWhenWorkerExits runs the sweep in the real serve loop: a
-// login started by another process ends once that process has exited.
-func TestLoginEndsWhenWorkerExits(t *testing.T) {
+// TestPlainLoginOutlivesItsWorker runs the sweep in the real serve loop: a
+// plain login started by another process stays listed after that process
+// exited (as ocserv lists it, "authenticating") and can be continued from
+// another connection; only logins holding a resource (PAM) end with their
+// worker (TestSweepLogins, tests/hostile TestPAMAbandonedLogins).
+func TestPlainLoginOutlivesItsWorker(t *testing.T) {
 	h := startHarness(t, hopts{})
 	raw := fromOtherWorker(t, h.sock, ipc.CmdSecAuthInit, h.initReq("alice", ""))
 	_, body, _, err := ipc.ParseFrame(raw, ipc.MaxMsgSize)
@@ -399,20 +422,14 @@ func TestLoginEndsWhenWorkerExits(t *testing.T) {
 	if err := proto.Unmarshal(body, &rep); err != nil || rep.GetReply() != ipcpb.AuthRep_AUTH_MSG {
 		t.Fatalf("auth init reply: %v %v", &rep, err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var cookies ipcpb.SecmListCookiesReply
-		h.syncCall(ipc.CmdSecmListCookies, nil, ipc.CmdSecmListCookiesReply, &cookies)
-		if len(cookies.GetCookies()) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the login of an exited worker is still pending: %v", cookies.GetCookies())
-		}
-		time.Sleep(100 * time.Millisecond)
+	time.Sleep(3 * LoginSweepInterval)
+	var cookies ipcpb.SecmListCookiesReply
+	h.syncCall(ipc.CmdSecmListCookies, nil, ipc.CmdSecmListCookiesReply, &cookies)
+	if len(cookies.GetCookies()) != 1 {
+		t.Fatalf("the pending plain login is not listed: %v", cookies.GetCookies())
 	}
-	if r := h.authCont(rep.GetSid(), "secret"); r.GetReply() != ipcpb.AuthRep_AUTH_FAILED {
-		t.Errorf("auth cont for the ended login: %v", r)
+	if r := h.authCont(rep.GetSid(), "secret"); r.GetReply() != ipcpb.AuthRep_AUTH_OK {
+		t.Errorf("auth cont for the pending login: %v", r)
 	}
 }
 

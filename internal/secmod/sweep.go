@@ -1,13 +1,18 @@
 package secmod
 
-import "time"
+import (
+	"time"
+
+	"github.com/ocserv-go/ocserv/internal/auth"
+)
 
 // LoginSweepInterval is how often pending logins are checked for a gone
 // worker or an expired auth-timeout.
 const LoginSweepInterval = time.Second
 
 // sweepLogins ends the logins still in progress (SEC_AUTH_INIT or
-// SEC_AUTH_CONT state) whose worker has exited, or that started more than
+// SEC_AUTH_CONT state) that hold a resource (auth.Blocking: a PAM
+// conversation) and whose worker has exited, or that started more than
 // auth-timeout ago: their module session is closed (a PAM conversation
 // waiting for the client ends and frees its thread) and the entry is
 // dropped, so a later SEC_AUTH_CONT for it fails. A worker whose client
@@ -24,7 +29,7 @@ func (s *Server) sweepLogins() int {
 			continue
 		}
 		timedOut := limit > 0 && now.Sub(e.created) > limit
-		if timedOut || !e.owner.alive() {
+		if timedOut || (!e.owner.alive() && auth.HoldsResource(e.sess)) {
 			stale = append(stale, e)
 		}
 	}

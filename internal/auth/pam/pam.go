@@ -256,3 +256,7 @@ func (s *session) User() (string, bool) { return "", false }
 // Close implements auth.Session: it abandons a transaction still waiting
 // for the client.
 func (s *session) Close() { s.once.Do(func() { close(s.quit) }) }
+
+// Blocking: a PAM conversation keeps its thread while it waits for the
+// client (auth.Blocking), so sec-mod ends it when the worker exits.
+func (s *session) Blocking() bool { return true }
