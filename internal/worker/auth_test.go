@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -39,19 +38,7 @@ func loggedHarness(t *testing.T) (*harness, *lockedBuffer) {
 	t.Helper()
 	h := newHarness(t, nil, func(h *harness) { h.external = true })
 	logs := &lockedBuffer{}
-	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tl.Close()
-	cc, err := net.DialTCP("tcp", nil, tl.Addr().(*net.TCPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := tl.AcceptTCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cc, sc := tcpPair(t)
 	wcmd, mcmd, err := ipc.SocketpairConns()
 	if err != nil {
 		t.Fatal(err)

@@ -99,19 +99,7 @@ func TestDTLSEarlyUDPFDAndBye(t *testing.T) {
 	h := newHarness(t, [][2]string{{"dtls-psk", "true"}}, func(h *harness) { h.external = true })
 	srv, cli := ioUDPPair(t)
 
-	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tl.Close()
-	cc, err := net.DialTCP("tcp", nil, tl.Addr().(*net.TCPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := tl.AcceptTCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cc, sc := tcpPair(t)
 	wcmd, mcmd, err := ipc.SocketpairConns()
 	if err != nil {
 		t.Fatal(err)

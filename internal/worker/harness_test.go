@@ -180,20 +180,7 @@ func newHarness(t *testing.T, extra [][2]string, opt func(h *harness)) *harness 
 	if h.external {
 		return h
 	}
-	// Client TCP connection.
-	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tl.Close()
-	cc, err := net.DialTCP("tcp", nil, tl.Addr().(*net.TCPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := tl.AcceptTCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cc, sc := tcpPair(t) // the client's TCP connection
 	h.startWorker(sc)
 	h.cliConn = tls.Client(cc, &tls.Config{InsecureSkipVerify: true, ServerName: "vpn.test"})
 	_ = h.cliConn.SetDeadline(time.Now().Add(20 * time.Second))
@@ -440,4 +427,24 @@ func (h *harness) wait() runResult {
 		h.t.Fatal("worker did not exit")
 	}
 	return runResult{}
+}
+
+// tcpPair returns both ends of a fresh loopback TCP connection: the
+// client's and the one the worker serves.
+func tcpPair(t *testing.T) (client, server *net.TCPConn) {
+	t.Helper()
+	tl, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	client, err = net.DialTCP("tcp", nil, tl.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = tl.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, server
 }
