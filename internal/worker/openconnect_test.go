@@ -39,9 +39,12 @@ func (b *lockedBuf) String() string {
 // MTU, and that openconnect's exit (SIGINT → BYE) ends the worker with the
 // user-disconnect reason.
 func TestOpenconnectTunnel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs openconnect")
+	}
 	oc, err := exec.LookPath("openconnect")
-	if err != nil || testing.Short() {
-		t.Skip("openconnect not installed or -short")
+	if err != nil {
+		t.Fatalf("needs openconnect (scripts/deps.sh installs it): %v", err)
 	}
 	h := newHarness(t, nil, func(h *harness) { h.external = true })
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
